@@ -45,11 +45,41 @@ class RateLimited(MediaWikiError):
 
     error_type = "rate_limited"
 
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 class MaxLagExceeded(MediaWikiError):
     """Replication lag stayed above ``maxlag`` beyond the retry budget."""
 
     error_type = "maxlag"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UpstreamError(MediaWikiError):
+    """The wiki answered with an HTTP error status (5xx beyond the retry budget, 4xx, 3xx)."""
+
+    error_type = "upstream_error"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class LoginFailed(MediaWikiError):
+    """The configured bot password was refused (nothing else is requested with it)."""
+
+    error_type = "login_failed"
+
+
+class PageNotFound(MediaWikiError):
+    """No page with that title (or the title is not valid)."""
+
+    error_type = "page_not_found"
 
 
 class RevisionNotFound(MediaWikiError):
