@@ -32,8 +32,9 @@ class ModelJob:
 
 
 _JOBS: dict[str, str] = {
-    # "enwiki-editrisk": "wikiscore.training.editrisk:JOB",
-    # "user-warning": "wikiscore.training.user_warning:JOB",
+    "enwiki-editrisk": "wikiscore.training.editrisk:JOB",
+    "user-warning": "wikiscore.training.user_warning:JOB",
+    "user-warning-signals": "wikiscore.training.user_warning:SIGNALS_JOB",
 }
 
 

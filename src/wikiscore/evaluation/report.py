@@ -1,0 +1,259 @@
+"""Evaluation reports: PNG plots (matplotlib, Agg) plus a Markdown and an HTML page.
+
+Owns turning an evaluation (a metrics dict as returned by ``wikiscore evaluate``, the labels,
+the probabilities and the slices) into files in a directory: ``roc.png``, ``pr.png``,
+``calibration.png``, ``calibration_slices.png``, ``report.md`` and ``report.html``. Plots are
+drawn from the arrays with :mod:`wikiscore.evaluation.metrics`, so they match the numbers.
+Must not compute anything the metrics module does not.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wikiscore.evaluation.metrics import calibration_curve, pr_curve, roc_curve
+from wikiscore.evaluation.slices import Slice
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _with_ci(entry: Any) -> str:
+    if not isinstance(entry, Mapping):
+        return _fmt(entry)
+    ci = entry.get("ci95")
+    text = _fmt(entry.get("value"))
+    return f"{text} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else text
+
+
+def _plot_roc(path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    curve = roc_curve(y, p)
+    ax.plot(curve["fpr"], curve["tpr"], label="all", linewidth=2, color="black")
+    for sl in slices:
+        if sl.mask.any() and 0 < y[sl.mask].sum() < sl.mask.sum():
+            c = roc_curve(y[sl.mask], p[sl.mask])
+            ax.plot(c["fpr"], c["tpr"], label=sl.label, linewidth=1)
+    ax.plot([0, 1], [0, 1], linestyle=":", color="grey")
+    ax.set(xlabel="false positive rate", ylabel="true positive rate (recall)", title="ROC")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_pr(path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    curve = pr_curve(y, p)
+    ax.plot(curve["recall"], curve["precision"], label="all", linewidth=2, color="black")
+    for sl in slices:
+        if sl.mask.any() and y[sl.mask].sum() > 0:
+            c = pr_curve(y[sl.mask], p[sl.mask])
+            ax.plot(c["recall"], c["precision"], label=sl.label, linewidth=1)
+    ax.axhline(float(y.mean()), linestyle=":", color="grey", label="base rate")
+    ax.set(xlabel="recall", ylabel="precision", title="Precision–recall", ylim=(0, 1.02))
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _draw_calibration(ax: Any, y: np.ndarray, p: np.ndarray, title: str) -> None:
+    # About 30+ examples per bin: fewer bins for small slices, so points are not pure noise.
+    bins = calibration_curve(y, p, n_bins=max(2, min(10, y.size // 30)), strategy="quantile")
+    ax.plot([0, 1], [0, 1], linestyle=":", color="grey")
+    if bins:
+        xs = [b["mean_probability"] for b in bins]
+        ys = [b["observed_rate"] for b in bins]
+        ax.plot(xs, ys, marker="o", markersize=3)
+        top = max(max(xs), max(ys), 0.05) * 1.1
+        ax.set_xlim(0, min(1, top))
+        ax.set_ylim(0, min(1, top))
+    ax.set_title(title, fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def _plot_calibration(path: Path, y: np.ndarray, p: np.ndarray) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    _draw_calibration(ax, y, p, "Calibration (equal-count bins)")
+    ax.set(xlabel="mean predicted probability", ylabel="observed revert rate")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_calibration_slices(
+    path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]
+) -> None:
+    plt = _pyplot()
+    shown = [sl for sl in slices if sl.mask.sum() > 0]
+    cols = 3
+    rows = max(1, math.ceil(len(shown) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 3.2 * rows), squeeze=False)
+    for ax, sl in zip(axes.flat, shown, strict=False):
+        _draw_calibration(ax, y[sl.mask], p[sl.mask], f"{sl.label} (n={int(sl.mask.sum())})")
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.axis("off")
+    fig.supxlabel("mean predicted probability")
+    fig.supylabel("observed rate")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _markdown(title: str, metrics: Mapping[str, Any], images: Sequence[str]) -> str:
+    lines = [f"# {title}", ""]
+    overall = metrics.get("metrics", {})
+    if metrics.get("warning"):
+        lines += [f"> **Warning:** {metrics['warning']}", ""]
+    lines += [
+        f"{overall.get('count')} edits, {overall.get('positives')} positive "
+        f"(base rate {_fmt(overall.get('base_rate'))}). 95% bootstrap intervals in brackets.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    for key, label in (
+        ("roc_auc", "ROC-AUC"),
+        ("pr_auc", "PR-AUC"),
+        ("log_loss", "log loss"),
+        ("brier", "Brier"),
+        ("ece", "ECE (10 bins)"),
+    ):
+        lines.append(f"| {label} | {_with_ci(overall.get(key))} |")
+    queries = metrics.get("thresholds", {}).get("queries", {})
+    if queries:
+        lines += [
+            "",
+            "## Thresholds",
+            "",
+            "| query | threshold | precision | recall | filter rate |",
+            "|---|---|---|---|---|",
+        ]
+        for query, row in queries.items():
+            if row is None:
+                lines.append(f"| {query} | unreachable | | | |")
+            else:
+                lines.append(
+                    f"| {query} | {_fmt(row.get('threshold'))} | {_fmt(row.get('precision'))} | "
+                    f"{_fmt(row.get('recall'))} | {_fmt(row.get('filter_rate'))} |"
+                )
+    slices = metrics.get("slices", {})
+    if slices:
+        lines += [
+            "",
+            "## Slices",
+            "",
+            "| slice | n | base rate | mean p | ROC-AUC | PR-AUC | ECE |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for entry in slices.values():
+            lines.append(
+                f"| {entry.get('label')} | {entry.get('count')} | {_fmt(entry.get('base_rate'))} "
+                f"| {_fmt(entry.get('mean_probability'))} | {_with_ci(entry.get('roc_auc'))} | "
+                f"{_with_ci(entry.get('pr_auc'))} | {_with_ci(entry.get('ece'))} |"
+            )
+    lines += ["", "## Plots", ""]
+    lines += [f"![{name}]({name})" for name in images]
+    return "\n".join(lines) + "\n"
+
+
+def _html(title: str, markdown: str) -> str:
+    """A small, dependency-free rendering of the Markdown above (tables, headings, images)."""
+    body: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if not table:
+            return
+        head, *rest = table
+        body.append("<table><thead><tr>" + "".join(f"<th>{c}</th>" for c in head) + "</tr></thead>")
+        body.append(
+            "<tbody>"
+            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rest)
+            + "</tbody></table>"
+        )
+        table.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+            if not all(set(c) <= {"-"} for c in cells):
+                table.append(cells)
+            continue
+        flush()
+        if line.startswith("# "):
+            body.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line.startswith("!["):
+            name = line[line.index("(") + 1 : -1]
+            body.append(f'<img src="{html.escape(name)}" alt="{html.escape(name)}">')
+        elif line.startswith("> "):
+            body.append(f"<blockquote>{html.escape(line[2:]).replace('**', '')}</blockquote>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    flush()
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+        "padding:.3em .6em;text-align:left}img{max-width:100%;display:block;margin:1em 0}"
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
+        f"{html.escape(title)}</title><style>{style}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
+
+
+def write_report(
+    directory: Path,
+    *,
+    title: str,
+    metrics: Mapping[str, Any],
+    y_true: Any,
+    y_prob: Any,
+    slices: Sequence[Slice] = (),
+) -> list[Path]:
+    """Write plots, ``report.md`` and ``report.html`` into ``directory``; the paths written.
+
+    ``metrics`` is an evaluation dict with ``metrics`` (from ``binary_metrics``), optionally
+    ``thresholds.queries``, ``slices`` (from ``slice_metrics``) and ``warning``.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    y = np.asarray(y_true).astype(bool)
+    p = np.asarray(y_prob, dtype=float)
+    images = ["roc.png", "pr.png", "calibration.png", "calibration_slices.png"]
+    _plot_roc(directory / images[0], y, p, slices)
+    _plot_pr(directory / images[1], y, p, slices)
+    _plot_calibration(directory / images[2], y, p)
+    _plot_calibration_slices(directory / images[3], y, p, slices)
+    markdown = _markdown(title, metrics, images)
+    (directory / "report.md").write_text(markdown, encoding="utf-8")
+    (directory / "report.html").write_text(_html(title, markdown), encoding="utf-8")
+    return [directory / name for name in (*images, "report.md", "report.html")]
