@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/install-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install -q --no-deps ores==1.4.0  # ORES client for compatibility tests
 	touch $(STAMP)
 
 run: setup
@@ -34,3 +35,7 @@ test: setup lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: cards
+cards: setup  # regenerate docs/models: every model card and fairness audit (needs ../shared/data)
+	$(BIN)/wikiscore cards --out docs/models

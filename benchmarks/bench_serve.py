@@ -1,0 +1,460 @@
+"""Benchmark of the scoring service against a real local MediaWiki.
+
+    .venv/bin/python benchmarks/bench_serve.py [--duration 60] [--json results.json]
+
+What it does (everything on this machine, nothing leaves 127.0.0.1):
+
+1. starts a throwaway local wiki from ``tests/fixtures/wiki/history.xml`` and saves fresh edits
+   into it (realistic article text, some vandalised), so "uncached" really is uncached: neither
+   the service nor the MediaWiki client has seen those revisions;
+2. starts ``wikiscore serve`` in its own process (rate limit off: this measures capacity);
+3. uncached single-revision latency (ORES v3 ``/v3/scores/{wiki}/{rev}/editrisk``) next to the
+   unavoidable upstream requests made straight to the wiki with a plain HTTP client: the
+   revision with its content, then its parent's content and its editor's user info in one
+   combined query (the two round trips any scorer needs). Each revision is measured both ways,
+   alternating which goes first, so neither side gets the other's warm caches;
+4. cached latency (the same requests again);
+5. a 50-revision batch (one request, all uncached) against one single-revision score and
+   against 50 single requests one after another;
+6. throughput, latency and errors with 1, 8 and 32 concurrent clients for ``--duration``
+   seconds each (random revisions of the wiki: after the first seconds, mostly cached).
+
+Goals (from issue 7): uncached p50 <= 1.3x the upstream round trips; cached p99 <= 10 ms;
+50-revision batch <= 3x one single-revision score; zero errors at 32 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+HISTORY = REPO / "tests" / "fixtures" / "wiki" / "history.xml"
+WIKI = "benchwiki"
+ARTICLES = ("Albedo", "Aristotle", "Allah", "Aikido", "Algeria", "Andrei Tarkovsky")
+VANDALISM = ("lol this is so dumb", "JOHN IS GAY!!!!", "asdfghjkl asdfghjkl", "poop poop poop")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50_ms": ms(pct(values, 50)),
+        "p99_ms": ms(pct(values, 99)),
+        "mean_ms": ms(statistics.fmean(values)) if values else float("nan"),
+    }
+
+
+# -- the wiki -------------------------------------------------------------------------------------
+def make_fresh_edits(api_url: str, count: int, rng: random.Random) -> list[int]:
+    """``count`` new revisions of real article text: additions, removals, some vandalism."""
+    from wikiscore.localwiki.editor import WikiEditor
+
+    rev_ids: list[int] = []
+    editors = [WikiEditor(api_url, ip=f"192.0.2.{i}") for i in range(1, 9)]
+    try:
+        texts = {title: editors[0].page_text(title) for title in ARTICLES}
+        for n in range(count):
+            title = rng.choice(ARTICLES)
+            text = texts[title]
+            paragraphs = text.split("\n\n")
+            kind = rng.random()
+            if kind < 0.25:
+                i = rng.randrange(len(paragraphs))
+                paragraphs[i] = paragraphs[i] + " " + rng.choice(VANDALISM)
+            elif kind < 0.5 and len(paragraphs) > 2:
+                del paragraphs[rng.randrange(1, len(paragraphs))]
+            else:
+                i = rng.randrange(len(paragraphs))
+                paragraphs.insert(i, f"A sentence added in benchmark edit {n} about {title}.")
+            texts[title] = "\n\n".join(paragraphs)
+            editor = editors[n % len(editors)]
+            rev_ids.append(editor.edit(title, texts[title], summary=f"benchmark edit {n}"))
+    finally:
+        for editor in editors:
+            editor.close()
+    return rev_ids
+
+
+def direct_round_trips(http: httpx.Client, api_url: str, rev_id: int) -> float:
+    """The two requests any scorer must make, straight to the wiki; seconds taken."""
+    started = time.perf_counter()
+    first = http.get(
+        api_url,
+        params={
+            "action": "query",
+            "prop": "revisions",
+            "revids": rev_id,
+            "rvprop": "ids|timestamp|user|userid|comment|size|sha1|tags|flags|content",
+            "rvslots": "main",
+            "format": "json",
+            "formatversion": "2",
+        },
+    ).json()
+    revision = first["query"]["pages"][0]["revisions"][0]
+    params: dict[str, Any] = {"action": "query", "format": "json", "formatversion": "2"}
+    if revision.get("parentid"):
+        params.update(
+            prop="revisions", revids=revision["parentid"], rvprop="ids|content", rvslots="main"
+        )
+    if not revision.get("anon"):
+        params.update(
+            list="users", ususers=revision["user"], usprop="groups|registration|editcount"
+        )
+    if len(params) > 3:  # a page creation by an IP editor needs no second request
+        second = http.get(api_url, params=params).json()
+        assert "query" in second, second
+    return time.perf_counter() - started
+
+
+def direct_batch_round_trips(http: httpx.Client, api_url: str, rev_ids: list[int]) -> float:
+    """The same two requests for a batch: revisions with content, then parents' content and
+    the editors (one combined query); seconds taken."""
+    started = time.perf_counter()
+    first = http.get(
+        api_url,
+        params={
+            "action": "query",
+            "prop": "revisions",
+            "revids": "|".join(map(str, rev_ids)),
+            "rvprop": "ids|timestamp|user|userid|comment|size|sha1|tags|flags|content",
+            "rvslots": "main",
+            "format": "json",
+            "formatversion": "2",
+        },
+    ).json()
+    revisions = [r for page in first["query"]["pages"] for r in page["revisions"]]
+    own = {r["revid"] for r in revisions}
+    parents = sorted({r["parentid"] for r in revisions if r.get("parentid")} - own)
+    users = sorted({r["user"] for r in revisions if not r.get("anon")})
+    params: dict[str, Any] = {"action": "query", "format": "json", "formatversion": "2"}
+    if parents:
+        params.update(prop="revisions", revids="|".join(map(str, parents)), rvprop="ids|content")
+        params["rvslots"] = "main"
+    if users:
+        params.update(list="users", ususers="|".join(users), usprop="groups|registration|editcount")
+    if len(params) > 3:
+        assert "query" in http.get(api_url, params=params).json()
+    return time.perf_counter() - started
+
+
+def metric_sums(http: httpx.Client, base: str) -> dict[str, float]:
+    """Sums of the service's own histograms: time fetching upstream and time in the CPU step."""
+    sums = {"fetch": 0.0, "cpu": 0.0}
+    for line in http.get(f"{base}/metrics").text.splitlines():
+        if line.startswith("wikiscore_upstream_fetch_seconds_sum"):
+            sums["fetch"] += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("wikiscore_scoring_cpu_seconds_sum"):
+            sums["cpu"] += float(line.rsplit(" ", 1)[1])
+    return sums
+
+
+# -- the service ----------------------------------------------------------------------------------
+def start_service(
+    home: Path, api_url: str, port: int, *, processes: int, concurrency: int
+) -> subprocess.Popen[bytes]:
+    env = os.environ.copy()
+    env["WIKISCORE_HOME"] = str(home)
+    # The config file (not WIKISCORE_WIKIS) can say how many requests the wiki takes at once.
+    config = home / "config.toml"
+    config.write_text(
+        f'[wikis.{WIKI}]\napi = "{api_url}"\nlang = "en"\nmax_concurrency = {concurrency}\n'
+    )
+    env["WIKISCORE_CONFIG"] = str(config)
+    env.pop("WIKISCORE_WIKIS", None)
+    log = open(home / "service.log", "wb")  # noqa: SIM115 (closed with the process)
+    command = ["-m", "wikiscore.cli.main", "serve", "--port", str(port), "--rate-limit", "0"]
+    command += ["--processes", str(processes)]
+    proc = subprocess.Popen(
+        [sys.executable, *command],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"the service did not start; see {home / 'service.log'}")
+
+
+def score_entry(doc: dict[str, Any], rev_id: int) -> dict[str, Any]:
+    return dict(doc[WIKI]["scores"][str(rev_id)]["editrisk"])
+
+
+def timed_get(http: httpx.Client, url: str) -> tuple[float, dict[str, Any]]:
+    started = time.perf_counter()
+    response = http.get(url)
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed, response.json()
+
+
+class _Connection:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams: the load generator must cost
+    far less CPU than the server it measures (httpx costs about as much as our cached path)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = next(
+            int(line.split(":", 1)[1])
+            for line in lines
+            if line.lower().startswith("content-length:")
+        )
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def load_run(base: str, rev_ids: list[int], clients: int, duration: float) -> dict[str, Any]:
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    rng = random.Random(clients)
+    stop_at = time.monotonic() + duration
+
+    def count(key: str) -> None:
+        errors[key] = errors.get(key, 0) + 1
+
+    async def worker() -> None:
+        connection = _Connection(host, int(port))
+        try:
+            while time.monotonic() < stop_at:
+                rev_id = rng.choice(rev_ids)
+                started = time.perf_counter()
+                try:
+                    status, body = await connection.get(f"/v3/scores/{WIKI}/{rev_id}/editrisk")
+                except (OSError, asyncio.IncompleteReadError) as exc:
+                    count(type(exc).__name__)
+                    connection.close()
+                    connection = _Connection(host, int(port))
+                    continue
+                latencies.append(time.perf_counter() - started)
+                if status != 200:
+                    count(f"http_{status}")
+                elif b'"error"' in body:
+                    count(score_entry(json.loads(body), rev_id)["error"]["type"])
+        finally:
+            connection.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.monotonic() - started
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "errors": errors,
+        **summary(latencies),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per load level")
+    parser.add_argument("--singles", type=int, default=60, help="uncached single revisions")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--processes", type=int, default=0, help="scoring processes (0: threads, the default)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="requests the wiki may have in flight (1, the polite default for any wiki)",
+    )
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    from wikiscore.localwiki.server import start_wiki, stop_wiki
+
+    home = Path(tempfile.mkdtemp(prefix="wikiscore-bench-"))
+    os.environ["WIKISCORE_HOME"] = str(home)
+    wiki_dir = home / "wiki"
+    proc = None
+    results: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    }
+    try:
+        wiki = start_wiki(wiki_dir, dumps=[HISTORY], dbname=WIKI)
+        print(f"wiki at {wiki.api_url}; saving fresh edits ...", file=sys.stderr)
+        fresh = make_fresh_edits(wiki.api_url, args.singles + 100, rng)
+        singles, batch, batch_singles = fresh[: args.singles], fresh[-100:-50], fresh[-50:]
+        port = free_port()
+        proc = start_service(
+            home, wiki.api_url, port, processes=args.processes, concurrency=args.concurrency
+        )
+        results["settings"] = {"processes": args.processes, "wiki_concurrency": args.concurrency}
+        base = f"http://127.0.0.1:{port}"
+        http = httpx.Client(timeout=60)
+        direct_http = httpx.Client(timeout=60)
+        # Warm-up: model loaded, connections open, PHP warm (old revisions, not measured).
+        for rev_id in (1, 2, 3):
+            timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")
+            direct_round_trips(direct_http, wiki.api_url, rev_id)
+
+        print("uncached singles ...", file=sys.stderr)
+        service_times, direct_times = [], []
+        for i, rev_id in enumerate(singles):
+            order = ("direct", "service") if i % 2 == 0 else ("service", "direct")
+            for what in order:
+                if what == "direct":
+                    direct_times.append(direct_round_trips(direct_http, wiki.api_url, rev_id))
+                else:
+                    elapsed, doc = timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")
+                    assert "score" in score_entry(doc, rev_id), doc
+                    service_times.append(elapsed)
+        results["uncached_single"] = summary(service_times)
+        results["upstream_round_trips"] = summary(direct_times)
+
+        print("cached ...", file=sys.stderr)
+        cached = []
+        for i in range(1000):
+            rev_id = singles[i % len(singles)]
+            cached.append(timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")[0])
+        results["cached_single"] = summary(cached)
+
+        print("batch of 50 ...", file=sys.stderr)
+        ids = "|".join(map(str, batch))
+        before = metric_sums(http, base)
+        batch_time, doc = timed_get(http, f"{base}/v3/scores/{WIKI}/?models=editrisk&revids={ids}")
+        after = metric_sums(http, base)
+        assert all("score" in score_entry(doc, r) for r in batch)
+        direct_batch = direct_batch_round_trips(direct_http, wiki.api_url, batch)
+        started = time.perf_counter()
+        for rev_id in batch_singles:
+            timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")
+        fifty_singles = time.perf_counter() - started
+        results["batch_50"] = {
+            "batch_ms": ms(batch_time),
+            "of_which_upstream_fetch_ms": ms(after["fetch"] - before["fetch"]),
+            "of_which_cpu_ms": ms(after["cpu"] - before["cpu"]),
+            "same_two_round_trips_plain_http_ms": ms(direct_batch),
+            "fifty_single_requests_ms": ms(fifty_singles),
+        }
+
+        all_ids = sorted(set(range(1, max(fresh) + 1)))
+        results["load"] = []
+        for clients in (1, 8, 32):
+            print(f"{clients} concurrent clients for {args.duration:g} s ...", file=sys.stderr)
+            results["load"].append(asyncio.run(load_run(base, all_ids, clients, args.duration)))
+        results["machine"]["load_average_at_end"] = os.getloadavg()
+        http.close()
+        direct_http.close()
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        stop_wiki(wiki_dir)
+
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def report(results: dict[str, Any]) -> None:
+    unc, up = results["uncached_single"], results["upstream_round_trips"]
+    cached, batch = results["cached_single"], results["batch_50"]
+    ratio_uncached = unc["p50_ms"] / up["p50_ms"]
+    ratio_batch = batch["batch_ms"] / unc["p50_ms"]
+    errors_32 = sum(results["load"][-1]["errors"].values())
+    machine = results["machine"]
+    load_start = machine["load_average_at_start"][0]
+    load_end = machine.get("load_average_at_end", [float("nan")])[0]
+    print(
+        f"\n{machine['cpus']} CPUs; load average {load_start:.1f} at start, {load_end:.1f} at "
+        f"end; settings {results.get('settings')}"
+    )
+    print("\n| measurement | p50 ms | p99 ms | n |")
+    print("|---|---:|---:|---:|")
+    print(f"| uncached single score (service) | {unc['p50_ms']} | {unc['p99_ms']} | {unc['n']} |")
+    print(f"| upstream round trips, plain HTTP | {up['p50_ms']} | {up['p99_ms']} | {up['n']} |")
+    print(f"| cached single score | {cached['p50_ms']} | {cached['p99_ms']} | {cached['n']} |")
+    print(
+        f"\n50-revision batch: {batch['batch_ms']} ms (upstream fetch "
+        f"{batch['of_which_upstream_fetch_ms']} ms, CPU {batch['of_which_cpu_ms']} ms); the same "
+        f"two round trips with plain HTTP: {batch['same_two_round_trips_plain_http_ms']} ms; "
+        f"50 single requests in a row: {batch['fifty_single_requests_ms']} ms"
+    )
+    print("\n| clients | req/s | p50 ms | p99 ms | errors |")
+    print("|---:|---:|---:|---:|---|")
+    for run in results["load"]:
+        print(
+            f"| {run['clients']} | {run['requests_per_second']} | {run['p50_ms']} | "
+            f"{run['p99_ms']} | {sum(run['errors'].values())} {run['errors'] or ''} |"
+        )
+    goals = [
+        (
+            "uncached p50 <= 1.3x upstream round trips",
+            ratio_uncached <= 1.3,
+            f"{ratio_uncached:.2f}x",
+        ),
+        ("cached p99 <= 10 ms", cached["p99_ms"] <= 10, f"{cached['p99_ms']} ms"),
+        ("50-revision batch <= 3x one single score", ratio_batch <= 3, f"{ratio_batch:.2f}x"),
+        ("zero errors at 32 concurrent clients", errors_32 == 0, str(errors_32)),
+    ]
+    print("\n| goal | measured | met |")
+    print("|---|---:|---|")
+    for name, met, value in goals:
+        print(f"| {name} | {value} | {'yes' if met else 'NO'} |")
+    results["goals"] = {name: {"measured": value, "met": met} for name, met, value in goals}
+
+
+if __name__ == "__main__":
+    main()
