@@ -1,0 +1,1 @@
+"""Per-language word lists (data files), read by ``wikiscore.features.wordlists``."""
