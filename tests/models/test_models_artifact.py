@@ -40,7 +40,8 @@ def test_registry(model: ModelArtifact) -> None:
     en = Wiki(dbname="testwiki", api_url="http://localhost/api.php", lang="en")
     fr = Wiki(dbname="frwiki", api_url="http://localhost/api.php", lang="fr")
     edit_models = [s.name for s in models_for_wiki(en) if s.kind == "edit"]
-    assert edit_models == ["enwiki-editrisk"]
+    # The served default first, then the content-only fairness variant.
+    assert edit_models == ["enwiki-editrisk", "enwiki-editrisk-content"]
     assert "enwiki-editrisk" not in [s.name for s in models_for_wiki(fr)]
     assert load_model("editrisk") is model  # cached, by API name too
     with pytest.raises(UnknownModel, match="enwiki-editrisk"):

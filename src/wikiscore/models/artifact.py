@@ -14,11 +14,30 @@ Directory layout::
 ``metadata`` may carry more keys (model card notes, audits, a ``postprocessing`` list for later
 steps such as group-aware thresholds); a ``postprocessing`` step this code does not know is an
 error at load time rather than being silently skipped. Must not fetch data or know about HTTP.
+
+Post-processing ops (:data:`POSTPROCESSING_OPS`):
+
+``group_levels``
+    Group-aware level thresholds. The probability is untouched (it stays calibrated); only the
+    mapping probability → level depends on a group given by one binary input feature, e.g.
+    anonymous vs registered editors. A step looks like::
+
+        {"op": "group_levels", "feature": "revision.user.is_anon",
+         "groups": {"nonzero": "anonymous", "zero": "registered"},
+         "levels": {"anonymous": [level dicts], "registered": [level dicts]},
+         "derivation": {...how the thresholds were chosen, figures...},
+         "sha256": "<sha256 of the canonical JSON of op, feature, groups and levels>"}
+
+    Level dicts have the same shape as ``metadata["levels"]``. The sha256 is verified on load
+    (a hand-edited threshold is refused like a changed model file). :meth:`ModelArtifact.level`
+    applies it when given the row of input features; without a row it answers with the pooled
+    ``metadata["levels"]``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -50,8 +69,9 @@ REQUIRED_KEYS = (
     "levels",
     "threshold_table",
 )
-#: Post-processing steps this version can apply (none yet); others make loading fail.
-POSTPROCESSING_OPS: frozenset[str] = frozenset()
+GROUP_LEVELS_OP = "group_levels"
+#: Post-processing steps this version can apply; others make loading fail.
+POSTPROCESSING_OPS: frozenset[str] = frozenset({GROUP_LEVELS_OP})
 
 
 class ArtifactError(WikiscoreError):
@@ -118,6 +138,15 @@ class ModelArtifact:
         self.calibration: dict[str, Any] = dict(metadata["calibration"])
         self.default_threshold: float = float(metadata["default_threshold"])
         self.levels: list[dict[str, Any]] = [dict(lv) for lv in metadata["levels"]]
+        #: Group-aware levels (the ``group_levels`` post-processing step), if any.
+        self.group_levels: GroupLevels | None = next(
+            (
+                GroupLevels.from_step(step, self.feature_names)
+                for step in metadata.get("postprocessing") or []
+                if isinstance(step, Mapping) and step.get("op") == GROUP_LEVELS_OP
+            ),
+            None,
+        )
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -167,6 +196,11 @@ class ModelArtifact:
                     f"{meta_path}: post-processing step {op!r} is not supported by this "
                     "version of wikiscore"
                 )
+            if op == GROUP_LEVELS_OP:
+                try:
+                    GroupLevels.from_step(step, metadata["inputs"]["features"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ArtifactError(f"{meta_path}: post-processing step {op!r}: {exc}") from exc
         import lightgbm
 
         try:
@@ -237,12 +271,127 @@ class ModelArtifact:
         """
         return threshold_query(self.threshold_table, query)
 
-    def level(self, probability: float) -> str:
-        """``likely_good`` | ``may_have_problems`` | ``likely_bad`` | ``very_likely_bad``."""
+    def level(self, probability: float, row: Any = None) -> str:
+        """``likely_good`` | ``may_have_problems`` | ``likely_bad`` | ``very_likely_bad``.
+
+        ``row`` (the input feature values, in :attr:`feature_names` order) selects the group's
+        levels when the model has group-aware levels; without it the pooled levels answer.
+        """
+        if self.group_levels is not None and row is not None:
+            return level_for(probability, self.group_levels.levels_for_row(row))
         return level_for(probability, self.levels)
 
     def levels_for(self, probabilities: Sequence[float]) -> list[str]:
         return [self.level(float(p)) for p in probabilities]
 
+    def levels_for_rows(self, X: Any, probabilities: Sequence[float]) -> list[str]:
+        """The level of each row (group-aware when the model has group levels)."""
+        if self.group_levels is None:
+            return self.levels_for(probabilities)
+        matrix = np.asarray(X, dtype=np.float64).reshape(len(probabilities), -1)
+        groups = self.group_levels.groups_of(matrix)
+        tables = self.group_levels.levels
+        return [level_for(float(p), tables[g]) for p, g in zip(probabilities, groups, strict=True)]
+
+    def levels_by_group(self) -> dict[str, list[dict[str, Any]]]:
+        """Level definitions per group (one pooled entry ``all`` without group levels)."""
+        if self.group_levels is None:
+            return {"all": [dict(lv) for lv in self.levels]}
+        return {g: [dict(lv) for lv in lvs] for g, lvs in self.group_levels.levels.items()}
+
     def __repr__(self) -> str:
         return f"ModelArtifact({self.name!r}, version={self.version!r}, dir={self.directory})"
+
+
+# -- post-processing: group-aware levels ------------------------------------------------------
+def canonical_json(value: Any) -> str:
+    """The JSON text hashed for post-processing steps (sorted keys, no spaces, ASCII)."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
+
+
+_GROUP_LEVELS_HASHED = ("op", "feature", "groups", "levels")
+
+
+def group_levels_step(
+    feature: str,
+    groups: Mapping[str, str],
+    levels: Mapping[str, Sequence[Mapping[str, Any]]],
+    derivation: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A ``group_levels`` post-processing step with its sha256 (see the module docstring).
+
+    ``groups`` maps ``"nonzero"`` and ``"zero"`` (the value of ``feature``) to group names;
+    ``levels`` maps each group name to its level dicts, lowest first.
+    """
+    step: dict[str, Any] = {
+        "op": GROUP_LEVELS_OP,
+        "feature": feature,
+        "groups": {"nonzero": groups["nonzero"], "zero": groups["zero"]},
+        "levels": {name: [dict(lv) for lv in lvs] for name, lvs in levels.items()},
+    }
+    # Round trip through JSON first so the hash is of exactly what metadata.json will hold.
+    step = json.loads(canonical_json(step))
+    step["sha256"] = sha256_bytes(canonical_json(step).encode("ascii"))
+    if derivation is not None:
+        step["derivation"] = json.loads(json.dumps(derivation, allow_nan=False))
+    GroupLevels.from_step(step, [feature])
+    return step
+
+
+class GroupLevels:
+    """Level thresholds that depend on a binary input feature (``group_levels`` step)."""
+
+    def __init__(
+        self, feature: str, column: int, groups: dict[str, str], levels: dict[str, list[dict]]
+    ) -> None:
+        self.feature = feature
+        self.column = column
+        self.groups = groups  # {"nonzero": name, "zero": name}
+        self.levels = levels
+
+    @classmethod
+    def from_step(cls, step: Mapping[str, Any], feature_names: Sequence[str]) -> GroupLevels:
+        """Validate a step (shape, level order, sha256) against the model's input features."""
+        from wikiscore.models.inputs import canonical_feature_name
+
+        missing = [k for k in (*_GROUP_LEVELS_HASHED, "sha256") if k not in step]
+        if missing:
+            raise ValueError(f"lacks {', '.join(missing)}")
+        expected = sha256_bytes(
+            canonical_json({k: step[k] for k in _GROUP_LEVELS_HASHED}).encode("ascii")
+        )
+        if step["sha256"] != expected:
+            raise ValueError(
+                f"sha256 is {expected}, the step declares {step['sha256']} (thresholds edited "
+                "by hand or corrupted; re-derive the artifact)"
+            )
+        names = [canonical_feature_name(n) for n in feature_names]
+        feature = str(step["feature"])
+        if canonical_feature_name(feature) not in names:
+            raise ValueError(f"groups by {feature!r}, which is not an input feature")
+        groups = dict(step["groups"])
+        if set(groups) != {"nonzero", "zero"} or groups["nonzero"] == groups["zero"]:
+            raise ValueError("'groups' must name two different groups for 'nonzero' and 'zero'")
+        levels = {str(g): [dict(lv) for lv in lvs] for g, lvs in dict(step["levels"]).items()}
+        if set(levels) != set(groups.values()):
+            raise ValueError(f"'levels' must hold the groups {sorted(groups.values())}")
+        for group, lvs in levels.items():
+            thresholds = [float(lv["threshold"]) for lv in lvs]
+            if not lvs or any(b < a for a, b in itertools.pairwise(thresholds)):
+                raise ValueError(f"levels of group {group!r} must be non-empty and ascending")
+            if any(not 0.0 <= t <= 1.0 for t in thresholds):
+                raise ValueError(f"levels of group {group!r} have thresholds outside [0, 1]")
+        return cls(feature, names.index(canonical_feature_name(feature)), groups, levels)
+
+    def group_of_row(self, row: Any) -> str:
+        value = float(np.asarray(row, dtype=np.float64).ravel()[self.column])
+        return self.groups["nonzero" if value != 0 else "zero"]
+
+    def groups_of(self, X: Any) -> list[str]:
+        column = np.asarray(X, dtype=np.float64)[:, self.column]
+        return [self.groups["nonzero" if v != 0 else "zero"] for v in column]
+
+    def levels_for_row(self, row: Any) -> list[dict[str, Any]]:
+        return self.levels[self.group_of_row(row)]

@@ -45,6 +45,18 @@ _SPECS: tuple[ModelSpec, ...] = (
         ),
     ),
     ModelSpec(
+        name="enwiki-editrisk-content",
+        api_name="editrisk-content",
+        lang="en",
+        kind="edit",
+        artifact_dir=ARTIFACTS_DIR / "enwiki-editrisk-content",
+        description=(
+            "Probability that an edit to English Wikipedia will be reverted, from the content "
+            "of the edit only: no editor features (anonymity, groups, account age), so the "
+            "same edit scores the same whoever made it (LightGBM, calibrated; editquality 2015)."
+        ),
+    ),
+    ModelSpec(
         name="enwiki-user-warning",
         api_name="user-warning",
         lang="en",

@@ -72,7 +72,7 @@ def score_edit_records(
                 version=model.version,
                 probability=probability,
                 prediction=probability >= model.default_threshold,
-                level=model.level(probability),
+                level=model.level(probability, X[j]),  # group-aware levels need the row
                 features=values if features else None,
             )
             if contributions is not None:

@@ -7,6 +7,13 @@ all re-run inside each outer training part), then select and fit the final model
 and write the artifact (LightGBM text model + ``metadata.json``). Evaluation scores any file in
 the same format with a committed or given artifact. :class:`EditModelConfig` makes variants
 (e.g. a content-only model without user features) a matter of configuration.
+
+Fairness: with a :class:`~wikiscore.training.group_levels.GroupLevelPolicy` in the config, the
+level thresholds of anonymous and registered editors are chosen separately on the nested
+out-of-fold predictions (a ``group_levels`` post-processing step in the artifact), and
+``metadata["cv"]["fairness"]`` records the flag-rate ratios with pooled and with group-aware
+levels, including a cross-fitted estimate. :func:`out_of_fold_scorer` re-fits the outer-fold
+models of a trained artifact from its recorded choices, for audits of the training data.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from wikiscore.evaluation.thresholds import (
     threshold_query,
     threshold_table,
 )
-from wikiscore.models.artifact import ModelArtifact, write_artifact
+from wikiscore.models.artifact import ModelArtifact, group_levels_step, write_artifact
 from wikiscore.models.calibration import apply_calibration
 from wikiscore.models.inputs import (
     DERIVED,
@@ -46,7 +53,12 @@ from wikiscore.models.inputs import (
     Mask,
     column_indices,
 )
-from wikiscore.models.levels import DEFAULT_LEVEL_QUERIES, build_levels
+from wikiscore.models.levels import DEFAULT_LEVEL_QUERIES, LEVEL_NAMES, build_levels, level_for
+from wikiscore.training.group_levels import (
+    GroupLevelPolicy,
+    cross_fitted_levels,
+    derive_group_levels,
+)
 from wikiscore.training.registry import ModelJob
 from wikiscore.training.selection import (
     Trial,
@@ -120,6 +132,13 @@ class EditModelConfig:
     derived: tuple[str, ...] = DERIVED_FEATURES
     level_queries: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_QUERIES))
     default_threshold: float = 0.5
+    #: Group-aware level thresholds (fairness post-processing); None: pooled levels only.
+    #: Skipped when the grouping feature is not an input (e.g. a content-only model).
+    group_levels: GroupLevelPolicy | None = None
+    #: (version, date, what changed), oldest first, for the model card.
+    history: tuple[tuple[str, str, str], ...] = ()
+    #: Model card texts overriding the defaults (keys as in ``metadata["model_card"]``).
+    card: Mapping[str, str] = field(default_factory=dict)
 
     def input_spec(self) -> InputSpec:
         """The input steps; masks and derived features whose inputs are absent are dropped
@@ -254,42 +273,9 @@ def train_edit_model(
     )
     # 1. Nested CV: every step that learns from data is repeated inside each outer fold.
     outer = stratified_folds(y, options.outer_folds, seed)
-    oof_prob = np.zeros(y.size)
-    oof_uncalibrated = np.zeros(y.size)
-    outer_reports = []
-    for position, (train, test) in enumerate(outer):
-        selection = select_params(
-            X[train],
-            y[train],
-            candidates,
-            n_folds=options.inner_folds,
-            seed=seed + 1 + position,
-            deadline=budget_deadline(len(outer) - position + 1),
-        )
-        calibration, _ = fit_calibration(selection.best.oof_raw, y[train], seed=seed)
-        booster = fit_booster(
-            X[train], y[train], selection.best.params, selection.best.n_rounds, seed=seed
-        )
-        raw = booster.predict(X[test], raw_score=True)
-        oof_uncalibrated[test] = apply_calibration({"method": "identity"}, raw)
-        oof_prob[test] = apply_calibration(calibration, raw)
-        logger.info(
-            "outer fold %d/%d: %d candidates, best CV log loss %.4f (%d rounds), calibration %s",
-            position + 1,
-            len(outer),
-            len(selection.trials),
-            selection.best.log_loss,
-            selection.best.n_rounds,
-            calibration["method"],
-        )
-        outer_reports.append(
-            {
-                "fold": position,
-                "candidates_tried": len(selection.trials),
-                "best": selection.best.to_json(),
-                "calibration": calibration["method"],
-            }
-        )
+    oof_prob, oof_uncalibrated, outer_reports = _nested_cv(
+        X, y, outer, candidates, options, budget_deadline
+    )
 
     # 2. Final model on all rows, same procedure.
     selection = select_params(
@@ -314,6 +300,7 @@ def train_edit_model(
     levels = build_levels(table, config.level_queries)
     full_table = threshold_table(y, oof_prob)
     queries = {q: threshold_query(full_table, q) for q in DEFAULT_QUERIES}
+    postprocessing, fairness = _fairness(data, spec, config, oof_prob, levels, outer, options)
 
     metadata: dict[str, Any] = {
         "name": config.name,
@@ -353,6 +340,7 @@ def train_edit_model(
             "uncalibrated": _round(_summary_metrics(uncalibrated)),
             "calibration_curve": _round(calibration_curve(y, oof_prob)),
             "slices": _round(slices),
+            "fairness": fairness,
             "outer_folds": outer_reports,
         },
         "selection": selection.to_json(),
@@ -369,7 +357,8 @@ def train_edit_model(
                 "rev_ids are unique (checked)."
             ),
         },
-        "model_card": _model_card(config),
+        "model_card": {**_model_card(config), **dict(config.card)},
+        "version_history": [{"version": v, "date": d, "changes": c} for v, d, c in config.history],
         "environment": _environment(),
         "git": _git_commit(),
         "seed": seed,
@@ -380,7 +369,7 @@ def train_edit_model(
             "max_candidates": options.max_candidates,
             "n_boot": options.n_boot,
         },
-        "postprocessing": [],
+        "postprocessing": postprocessing,
     }
     out = Path(out)
     write_artifact(out, booster.model_to_string(), metadata)
@@ -404,12 +393,204 @@ def train_edit_model(
         "cv": _round(_summary_metrics(cv_metrics)),
         "cv_slices": {k: _round(_summary_metrics(v)) for k, v in slices.items()},
         "levels": _round(levels),
+        "fairness_relative_flag_ratio": {
+            name: {level: entry["relative"] for level, entry in fairness[name].items()}
+            for name in ("pooled_levels", "group_levels", "group_levels_cross_fitted")
+            if name in fairness
+        },
         "params": metadata["params"],
         "calibration": calibration_report,
         "ablations": ablations,
         "candidates_tried": len(selection.trials),
         "training_seconds": metadata["training_seconds"],
     }
+
+
+def _nested_cv(
+    X: np.ndarray,
+    y: np.ndarray,
+    outer: list[tuple[np.ndarray, np.ndarray]],
+    candidates: list[dict[str, Any]],
+    options: TrainOptions,
+    budget_deadline: Any,
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Outer-fold predictions (calibrated, uncalibrated) and what each outer fold chose."""
+    seed = options.seed
+    oof_prob = np.zeros(y.size)
+    oof_uncalibrated = np.zeros(y.size)
+    outer_reports = []
+    for position, (train, test) in enumerate(outer):
+        selection = select_params(
+            X[train],
+            y[train],
+            candidates,
+            n_folds=options.inner_folds,
+            seed=seed + 1 + position,
+            deadline=budget_deadline(len(outer) - position + 1),
+        )
+        calibration, _ = fit_calibration(selection.best.oof_raw, y[train], seed=seed)
+        booster = fit_booster(
+            X[train], y[train], selection.best.params, selection.best.n_rounds, seed=seed
+        )
+        raw = booster.predict(X[test], raw_score=True)
+        oof_uncalibrated[test] = apply_calibration({"method": "identity"}, raw)
+        oof_prob[test] = apply_calibration(calibration, raw)
+        logger.info(
+            "outer fold %d/%d: %d candidates, best CV log loss %.4f (%d rounds), calibration %s",
+            position + 1,
+            len(outer),
+            len(selection.trials),
+            selection.best.log_loss,
+            selection.best.n_rounds,
+            calibration["method"],
+        )
+        outer_reports.append(
+            {
+                "fold": position,
+                "candidates_tried": len(selection.trials),
+                "best": selection.best.to_json(),
+                "calibration": calibration["method"],
+            }
+        )
+    return oof_prob, oof_uncalibrated, outer_reports
+
+
+def _fairness(
+    data: EditQualityData,
+    spec: InputSpec,
+    config: EditModelConfig,
+    oof_prob: np.ndarray,
+    levels: list[dict[str, Any]],
+    outer: list[tuple[np.ndarray, np.ndarray]],
+    options: TrainOptions,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(post-processing steps, ``cv.fairness``): anonymous/registered flag-rate ratios on the
+    out-of-fold predictions with pooled levels and, when the config asks for them and the model
+    reads the grouping feature, with group-aware levels (in-sample and cross-fitted)."""
+    from wikiscore.evaluation.audit import disparate_impact, flag_masks
+
+    y = data.y
+    anon = data.column(IS_ANON) != 0
+    order = list(LEVEL_NAMES)
+
+    def impact(row_levels: list[str]) -> dict[str, Any]:
+        flags = flag_masks(row_levels, order)
+        found = disparate_impact(
+            y, flags, anon, ~anon, n_boot=min(options.n_boot, 1000), seed=options.seed
+        )
+        return _round(found)
+
+    pooled = [level_for(float(p), levels) for p in oof_prob]
+    fairness: dict[str, Any] = {
+        "groups": {"group": "anonymous", "reference": "registered"},
+        "source": "nested cross-validation out-of-fold calibrated probabilities",
+        "pooled_levels": impact(pooled),
+    }
+    policy = config.group_levels
+    if policy is None or policy.feature not in spec.features:
+        return [], fairness
+    per_group, derivation = derive_group_levels(
+        y, oof_prob, data.column(policy.feature), levels, policy
+    )
+    tables = {policy.groups["nonzero"]: per_group[policy.groups["nonzero"]]}
+    tables[policy.groups["zero"]] = per_group[policy.groups["zero"]]
+    grouped = [
+        level_for(float(p), tables[policy.groups["nonzero" if a else "zero"]])
+        for p, a in zip(oof_prob, anon, strict=True)
+    ]
+    if not any(entry.get("reachable") for entry in derivation["levels"].values()):
+        fairness["group_levels_note"] = (
+            "no group-aware threshold met both the flag-rate ratio and the precision of its "
+            "level on these data: pooled levels only"
+        )
+        return [], fairness
+    cross = cross_fitted_levels(
+        y, oof_prob, data.column(policy.feature), outer, config.level_queries, policy
+    )
+    fairness["group_levels"] = impact(grouped)
+    fairness["group_levels_cross_fitted"] = impact(cross)
+    fairness["cross_fitted_note"] = (
+        "thresholds (pooled and per group) chosen on 4 of the 5 outer folds' out-of-fold "
+        "predictions and applied to the fifth: how the procedure does on edits it did not see"
+    )
+    derivation["cross_fitted"] = {
+        level: {k: entry[k] for k in ("flag_ratio", "true_ratio", "relative", "relative_ci95")}
+        for level, entry in fairness["group_levels_cross_fitted"].items()
+    }
+    step = group_levels_step(policy.feature, policy.groups, per_group, _round(derivation))
+    return [step], fairness
+
+
+@dataclass
+class OutOfFoldScorer:
+    """The outer-fold models of a trained artifact: scores each training row with the model
+    that did not see it. ``predict_proba`` takes the artifact's input columns for exactly the
+    training rows, in file order (e.g. with editor features flipped, for counterfactuals)."""
+
+    spec: InputSpec
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    boosters: list[Any]
+    calibrations: list[dict[str, Any]]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        matrix = self.spec.prepare(X)
+        n = sum(len(test) for _, test in self.folds)
+        if matrix.shape[0] != n:
+            raise ValueError(f"out-of-fold scoring needs the {n} training rows, got {len(matrix)}")
+        out = np.zeros(n)
+        for (_, test), booster, calibration in zip(
+            self.folds, self.boosters, self.calibrations, strict=True
+        ):
+            raw = booster.predict(matrix[test], raw_score=True, num_threads=1)
+            out[test] = apply_calibration(calibration, raw)
+        return out
+
+
+def out_of_fold_scorer(artifact: ModelArtifact, data: EditQualityData) -> OutOfFoldScorer:
+    """Re-fit the nested-CV outer-fold models of ``artifact`` on its training ``data``.
+
+    Uses the choices recorded in ``metadata["cv"]["outer_folds"]`` (parameters, rounds,
+    calibration method) with the same folds and seeds, so no search is repeated (seconds, not
+    minutes). The result is checked against the stored out-of-fold threshold table; any
+    difference (other data, other library versions) is an InvalidInput, not a silent change.
+    """
+    meta = artifact.metadata
+    expected = (meta.get("training_data") or {}).get("sha256")
+    if data.sha256 != expected:
+        raise InvalidInput(
+            f"{data.path.name} is not {artifact.name}'s training data (sha256 {data.sha256[:12]}"
+            f"…, expected {str(expected)[:12]}…): out-of-fold scores exist only for it"
+        )
+    options, seed = meta.get("options") or {}, int(meta.get("seed", 0))
+    reports = (meta.get("cv") or {}).get("outer_folds") or []
+    y = data.y
+    outer = stratified_folds(y, int(options.get("outer_folds", 5)), seed)
+    if len(reports) != len(outer):
+        raise InvalidInput(f"{artifact.name}: metadata does not record every outer fold")
+    spec = artifact.inputs
+    X = _matrix(data, spec)
+    boosters, calibrations = [], []
+    for position, ((train, _), report) in enumerate(zip(outer, reports, strict=True)):
+        params, rounds = report["best"]["params"], int(report["best"]["n_rounds"])
+        inner = stratified_folds(y[train], int(options.get("inner_folds", 4)), seed + 1 + position)
+        trial = cross_validate(X[train], y[train], params, inner, seed=seed + 1 + position)
+        calibration, _ = fit_calibration(
+            trial.oof_raw, y[train], methods=(report["calibration"],), seed=seed
+        )
+        boosters.append(fit_booster(X[train], y[train], params, rounds, seed=seed))
+        calibrations.append(calibration)
+    scorer = OutOfFoldScorer(spec, outer, boosters, calibrations)
+    probabilities = scorer.predict_proba(
+        data.X[:, column_indices(data.feature_names, spec.features)]
+    )
+    stored = meta["threshold_table"]
+    table = threshold_table(y, probabilities, stored["threshold"])
+    if any([int(v) for v in table[k]] != list(stored[k]) for k in ("tp", "fp", "tn", "fn")):
+        raise InvalidInput(
+            f"could not reproduce {artifact.name}'s out-of-fold predictions (the threshold "
+            "table differs from metadata.json: other library versions?)"
+        )
+    return scorer
 
 
 def _ablations(
@@ -507,9 +688,11 @@ def evaluate_edit_model(
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
     levels = []
+    row_levels = np.asarray(artifact.levels_for_rows(data.X[:, columns], probs.tolist()))
     for level in artifact.levels:
         lower, upper = float(level["threshold"]), level.get("upper")
-        in_level = (probs >= lower) & (probs < upper if upper is not None else True)
+        # Group-aware levels (if any) decide each row's level, as when served.
+        in_level = row_levels == level["name"]
         levels.append(
             {
                 "name": level["name"],
@@ -563,33 +746,102 @@ def evaluate_edit_model(
     return _round(result, 6)
 
 
-# -- the job registered as "enwiki-editrisk" --------------------------------------------------
-def _train(data: Path, out: Path, options: Mapping[str, Any]) -> dict[str, Any]:
-    return train_edit_model(
-        Path(data), Path(out), EditModelConfig(), TrainOptions.from_mapping(options)
-    )
+# -- the jobs registered as "enwiki-editrisk" and "enwiki-editrisk-content" -----------------
+#: The served edit-risk model: all nine features, group-aware likely-bad thresholds.
+MAIN_CONFIG = EditModelConfig(
+    version="1.1.0",
+    group_levels=GroupLevelPolicy(),
+    history=(
+        (
+            "1.0.0",
+            "2026-11-25",
+            "First release: LightGBM on the nine revscoring features, nested CV, calibrated; "
+            "anonymous editors' account age treated as missing.",
+        ),
+        (
+            "1.1.0",
+            "2026-11-25",
+            "Fairness: group-aware likely_bad thresholds for anonymous and registered editors "
+            "(group_levels post-processing), chosen on out-of-fold predictions so that the "
+            "anonymous/registered flag-rate ratio matches the true revert-rate ratio. The "
+            "trees, calibration and probabilities are those of 1.0.0.",
+        ),
+    ),
+    card={
+        "known_biases": (
+            "Anonymous editors and new accounts are reverted far more often and the model "
+            "uses both facts: the same edit scores higher when made anonymously. With pooled "
+            "thresholds the likely_bad level flagged anonymous edits about 24x as often as "
+            "registered ones while they are reverted about 9x as often; the group-aware "
+            "thresholds bring the flag-rate ratio to the true-label ratio, at the price of "
+            "unequal precision (a registered editor's likely_bad edit is reverted less often "
+            "than an anonymous editor's). See cv.fairness and the audit report."
+        ),
+    },
+)
+
+#: A fairer comparison point: the six content features only (no editor features).
+CONTENT_CONFIG = EditModelConfig(
+    name="enwiki-editrisk-content",
+    version="1.0.0",
+    description=(
+        "Probability that an edit to English Wikipedia will be reverted, from the six content "
+        "features only (diff words, badwords, informals, non-stopwords, repeated characters): "
+        "who made the edit is not an input."
+    ),
+    features=EDIT_FEATURES[:6],
+    history=(
+        (
+            "1.0.0",
+            "2026-11-25",
+            "First release: the edit-risk recipe without the three editor features "
+            "(anonymity, bot/administrator, account age).",
+        ),
+    ),
+    card={
+        "known_biases": (
+            "Who made an edit is not an input, so the same edit gets the same score whoever "
+            "made it (counterfactual changes of the editor move nothing). It ranks edits less "
+            "well, and it flags anonymous edits less often relative to registered ones than "
+            "they are actually reverted: anonymous editors' bad edits are missed more often."
+        ),
+    },
+)
 
 
-def _evaluate(
-    data: Path,
-    model_dir: Path | None,
-    predictions: Path | None,
-    report: Path | None,
-    options: Mapping[str, Any],
-) -> dict[str, Any]:
-    from wikiscore.training.registry import default_model_dir
+def _trainer(config: EditModelConfig) -> Any:
+    def train(data: Path, out: Path, options: Mapping[str, Any]) -> dict[str, Any]:
+        return train_edit_model(Path(data), Path(out), config, TrainOptions.from_mapping(options))
 
-    queries = tuple(options.get("queries") or DEFAULT_QUERIES)
-    return evaluate_edit_model(
-        Path(data),
-        Path(model_dir) if model_dir else default_model_dir(EditModelConfig().name),
-        predictions=predictions,
-        report=report,
-        queries=queries,
-        n_boot=int(options.get("n_boot", 1000)),
-        seed=int(options.get("seed") or 0),
-    )
+    return train
 
+
+def _evaluator(config: EditModelConfig) -> Any:
+    def evaluate(
+        data: Path,
+        model_dir: Path | None,
+        predictions: Path | None,
+        report: Path | None,
+        options: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        from wikiscore.training.registry import default_model_dir
+
+        queries = tuple(options.get("queries") or DEFAULT_QUERIES)
+        return evaluate_edit_model(
+            Path(data),
+            Path(model_dir) if model_dir else default_model_dir(config.name),
+            predictions=predictions,
+            report=report,
+            queries=queries,
+            n_boot=int(options.get("n_boot", 1000)),
+            seed=int(options.get("seed") or 0),
+        )
+
+    return evaluate
+
+
+_train = _trainer(MAIN_CONFIG)
+_evaluate = _evaluator(MAIN_CONFIG)
 
 JOB = ModelJob(
     name="enwiki-editrisk",
@@ -599,11 +851,27 @@ JOB = ModelJob(
     evaluate=_evaluate,
 )
 
+CONTENT_JOB = ModelJob(
+    name="enwiki-editrisk-content",
+    description=(
+        "Edit risk for English Wikipedia from content features only (no editor features): a "
+        "fairness comparison point."
+    ),
+    default_data=DEFAULT_DATA,
+    train=_trainer(CONTENT_CONFIG),
+    evaluate=_evaluator(CONTENT_CONFIG),
+)
+
 __all__ = [
+    "CONTENT_CONFIG",
+    "CONTENT_JOB",
     "JOB",
+    "MAIN_CONFIG",
     "EditModelConfig",
+    "OutOfFoldScorer",
     "TrainOptions",
     "evaluate_edit_model",
+    "out_of_fold_scorer",
     "predictions_text",
     "train_edit_model",
 ]

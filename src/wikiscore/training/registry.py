@@ -33,6 +33,7 @@ class ModelJob:
 
 _JOBS: dict[str, str] = {
     "enwiki-editrisk": "wikiscore.training.editrisk:JOB",
+    "enwiki-editrisk-content": "wikiscore.training.editrisk:CONTENT_JOB",
     "user-warning": "wikiscore.training.user_warning:JOB",
     "user-warning-signals": "wikiscore.training.user_warning:SIGNALS_JOB",
 }
