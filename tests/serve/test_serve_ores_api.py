@@ -115,6 +115,13 @@ def test_features_explanations_and_threshold_queries(
     assert len(found) == 1
     assert found[0] is None or 0.0 <= found[0]["threshold"] <= 1.0
 
+    # The model card travels with model_info: intended use, what it is not fit for, fairness.
+    card = service.get(
+        "/v3/scores/testwiki/", params={"models": "editrisk", "model_info": "card"}
+    ).json()["testwiki"]["models"]["editrisk"]["card"]
+    assert card["intended_use"] and card["not_for"]
+    assert card["group_aware_levels"] is True
+
 
 @pytest.mark.parametrize(
     ("path", "status", "words"),

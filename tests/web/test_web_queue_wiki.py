@@ -48,6 +48,10 @@ def test_queue_is_ranked_by_risk_and_leaves_bots_out(client: TestClient, wiki_hi
     # The level table of the model, with precision and recall, is on the page.
     assert "What the levels mean" in page.text
     assert "maximum recall @ precision &gt;= 0.9" in page.text
+    # enwiki-editrisk's likely-bad level starts at a different score per editor group; the
+    # page shows the thresholds that are really applied, one table per group.
+    assert "Edits by anonymous editors" in page.text
+    assert "Edits by registered editors" in page.text
 
 
 @pytest.mark.parametrize(

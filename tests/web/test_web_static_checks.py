@@ -107,6 +107,7 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"editors.{e}" for e in EDITOR_FILTERS}
     keys |= {"ns.all"} | {f"ns.{n}" for n in routes.NAMESPACES}
     keys |= {f"time.{u}" for u in ("seconds", "minutes", "hours", "days")}
+    keys |= {f"legend.caption_{group}" for group in routes.LEVEL_GROUPS}
     return keys
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from wikiscore.cli import app as _app_module
-from wikiscore.cli import commands_serve  # noqa: F401  (registers commands)
+from wikiscore.cli import (  # noqa: F401  (each module registers its commands on ``app``)
+    commands_audit,
+    commands_data,
+    commands_demo,
+    commands_dumps,
+    commands_feedback,
+    commands_models,
+    commands_serve,
+    commands_users,
+)
+from wikiscore.cli.app import app
 from wikiscore.errors import WikiscoreError
-
-app = _app_module.app
 
 
 def main() -> None:

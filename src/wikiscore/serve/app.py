@@ -4,30 +4,30 @@
 optional Redis cache and the scorer, loads the models, starts precache workers, and undoes all
 of it in reverse on shutdown (uvicorn first stops accepting and lets requests in flight end).
 
-Extending: other packages add routers with ``app.include_router`` (``create_app`` includes
-``wikiscore.web.routes:router`` when that module exists, and calls its ``install(app)`` if it
-has one) and lifecycle hooks with ``app.state.wikiscore.on_startup/on_shutdown``; they reach the
-registry, store, pool and scorer through :mod:`wikiscore.serve.state`.
+Routers: ORES v3, Lift Wing, operations, model cards (``serve.cards``) and the patrol page
+(``web.routes``). Other packages add lifecycle hooks with
+``app.state.wikiscore.on_startup/on_shutdown`` and reach the registry, store, pool and scorer
+through :mod:`wikiscore.serve.state`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from wikiscore import __version__
-from wikiscore.serve import liftwing, ops, ores
+from wikiscore.serve import cards, liftwing, ops, ores
 from wikiscore.serve.errors import install_error_handlers
 from wikiscore.serve.protection import GuardMiddleware
 from wikiscore.serve.settings import ServeSettings
 from wikiscore.serve.state import ServiceState
 from wikiscore.store import Store
+from wikiscore.web import routes as patrol
 from wikiscore.wikis import WikiRegistry, default_registry
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from wikiscore.scoring.service import Scorer
 
 logger = logging.getLogger("wikiscore.serve")
-
-OPTIONAL_ROUTERS = ("wikiscore.web.routes", "wikiscore.serve.cards")
 
 DESCRIPTION = """\
 Scores for Wikimedia edits and users, compatible with ORES v3 (`/v3/scores/…`) and Lift Wing
@@ -82,24 +80,10 @@ def create_app(
     app.include_router(ores.router)
     app.include_router(liftwing.router)
     ops.install_docs(app)
-    _include_optional_routers(app)
+    app.include_router(cards.router)
+    app.include_router(patrol.router)
     app.add_middleware(GuardMiddleware, settings=settings)
     return app
-
-
-def _include_optional_routers(app: FastAPI, modules: Sequence[str] = OPTIONAL_ROUTERS) -> None:
-    for name in modules:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue  # that package has not been written yet
-            raise
-        install = getattr(module, "install", None)
-        if callable(install):
-            install(app)
-        elif getattr(module, "router", None) is not None:
-            app.include_router(module.router)
 
 
 async def _start(state: ServiceState) -> dict[str, Any]:

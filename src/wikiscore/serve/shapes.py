@@ -176,8 +176,20 @@ def model_info_doc(model: ServedModel) -> dict[str, Any]:
         "environment": metadata.get("environment"),
         "trained": metadata.get("trained") or metadata.get("created"),
         "statistics": statistics,
+        "card": _card_summary(model.spec.name),
     }
     return _json_safe(doc)
+
+
+def _card_summary(name: str) -> dict[str, Any] | None:
+    """Intended use, limits and fairness headline from the model card (None if it cannot be
+    built: model_info must still answer)."""
+    from wikiscore.evaluation.cards import card_summary
+
+    try:
+        return card_summary(name)
+    except (WikiscoreError, OSError, KeyError, ValueError):
+        return None
 
 
 def parse_info_path(path: str) -> list[str]:

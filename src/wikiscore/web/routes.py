@@ -138,14 +138,30 @@ def user_model_name(svc: PatrolServices, wiki: Any) -> str | None:
 
 async def model_levels(
     svc: PatrolServices, wiki: str, model: str
-) -> tuple[str | None, list[dict[str, Any]]]:
-    """(version, levels sorted by threshold) from the model's threshold table."""
+) -> tuple[str | None, dict[str, list[dict[str, Any]]]]:
+    """(version, levels by editor group, each sorted by threshold) from the model's metadata.
+
+    Models with group-aware levels (the fairness post-processing of enwiki-editrisk) have one
+    list per group (``anonymous``, ``registered``); others a single pooled list ``all``.
+    """
     try:
         served = await svc.scorer.served_model(wiki, model, "edit")
     except WikiscoreError:
-        return None, []
-    levels = [dict(level) for level in served.artifact.levels]
-    return served.version, sorted(levels, key=lambda lv: float(lv["threshold"]))
+        return None, {}
+    groups = served.artifact.levels_by_group()
+    return served.version, {
+        group: sorted(levels, key=lambda lv: float(lv["threshold"]))
+        for group, levels in groups.items()
+    }
+
+
+# Editor groups a model's levels may be given for (``legend.caption_<group>`` in the catalogue).
+LEVEL_GROUPS = ("all", "anonymous", "registered")
+
+
+def editor_group(groups: dict[str, list[dict[str, Any]]], anon: bool) -> list[dict[str, Any]]:
+    """The levels that apply to an editor: their group's, or the pooled ones."""
+    return groups.get("anonymous" if anon else "registered") or groups.get("all") or []
 
 
 def patrol_wikis(svc: PatrolServices) -> list[str]:
@@ -476,7 +492,7 @@ def _empty_queue_context(wikis: list[str]) -> dict[str, Any]:
         "snapshot": None,
         "wikis": wikis,
         "models": [],
-        "levels": [],
+        "level_groups": [],
         "model_version": None,
         "rows_url": "",
         "refresh_seconds": 0,
@@ -507,7 +523,7 @@ async def queue_page(request: Request) -> Response:
         "query": query,
         "wikis": wikis,
         "models": edit_models(svc, svc.registry.get_wiki(query.wiki)),
-        "levels": _with_upper_bounds(levels),
+        "level_groups": [(group, _with_upper_bounds(lvs)) for group, lvs in levels.items()],
         "model_version": version,
         "rows_url": _rows_url(query),
         "refresh_seconds": _refresh_seconds(request),
@@ -676,7 +692,8 @@ async def _review_context(
         user_score = await svc.queue.user_score(wiki.dbname, user_model, row.user)
         row.user_score = user_score
     _, levels = await model_levels(svc, wiki.dbname, model)
-    level_info = next((lv for lv in levels if lv["name"] == row.level), None)
+    editor_levels = editor_group(levels, row.anon)
+    level_info = next((lv for lv in editor_levels if lv["name"] == row.level), None)
     feedback = await run_in_threadpool(svc.feedback.latest_for_revisions, wiki.dbname, [rev_id])
     entries = [f for f in feedback.get(rev_id, []) if f.model == model]
     mine = next((f for f in entries if f.reviewer == who.reviewer), None)
