@@ -63,6 +63,8 @@ class Unsupported(Exception):
 
 def lower_for_matching(text: str) -> str:
     """The text the dispatch pattern runs on (same length and word characters as ``text``)."""
+    if text.isascii():  # (a flag of the string: no scan) nothing to replace
+        return text.lower()
     return text.replace("İ", "i").lower().replace("ı", "i").replace("ſ", "s")
 
 

@@ -57,8 +57,14 @@ class LanguageLists:
             if len(known) + len(unseen) > _CONTENT_KEYS_LIMIT:
                 known.clear()
                 unseen = set(words)
+            # ``content_key`` inlined (this runs for every word not seen before).
+            stopwords = self.stopwords or frozenset()
             for word in unseen:
-                known[word] = self.content_key(word)
+                lower = word.lower()
+                if lower in stopwords:
+                    known[word] = None
+                else:
+                    known[word] = lower if "İ" not in word else match_key(word)
         try:
             counts: Counter[Any] = Counter(map(known.__getitem__, words))
         except KeyError:  # another thread emptied the memo meanwhile

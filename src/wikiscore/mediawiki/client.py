@@ -22,7 +22,7 @@ import logging
 import os
 import random
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -127,6 +127,11 @@ class MediaWikiClient:
         self._high_limits = False
         self._site_info: dict[str, Any] | None = None
         self.requests_made = 0
+        # Cache writes run in the background, one after another; until one has landed, reads
+        # find its values here (texts still uncompressed).
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._last_write: asyncio.Task[None] | None = None
+        self._writes: set[asyncio.Task[None]] = set()
         self._http = httpx.AsyncClient(
             headers={
                 "User-Agent": user_agent or default_user_agent(),
@@ -139,7 +144,13 @@ class MediaWikiClient:
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def aclose(self) -> None:
+        await self.flush_cache()
         await self._http.aclose()
+
+    async def flush_cache(self) -> None:
+        """Wait until every cache write made so far has landed in the store."""
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
 
     async def __aenter__(self) -> MediaWikiClient:
         return self
@@ -727,17 +738,59 @@ class MediaWikiClient:
         # The API URL is part of the key: a local wiki may be re-created under the same name.
         return f"mw:{kind}:{self.wiki.dbname}:{self.wiki.api_url}"
 
-    async def _cache_get(self, namespace: str, keys: list[str]) -> dict[str, bytes]:
+    async def _cache_get(self, namespace: str, keys: list[str]) -> dict[str, Any]:
+        """Cached values (bytes; a text not yet written is still a str: see ``_unpack_text``)."""
         if self.store is None or not keys:
             return {}
-        return await asyncio.to_thread(self.store.kv_get_many, namespace, keys)
+        pending = self._pending.get(namespace) or {}
+        found = {key: pending[key] for key in keys if key in pending}
+        rest = [key for key in keys if key not in found] if found else keys
+        if rest:
+            found.update(await asyncio.to_thread(self.store.kv_get_many, namespace, rest))
+        return found
 
     async def _cache_put(
-        self, namespace: str, items: dict[str, bytes], *, ttl: float | None
+        self,
+        namespace: str,
+        items: dict[str, Any],
+        *,
+        ttl: float | None,
+        pack: Callable[[Any], bytes] | None = None,
     ) -> None:
+        """Write to the cache in the background (off the path of the request that fetched the
+        values); ``pack`` turns each value into bytes there (e.g. compresses a text)."""
         if self.store is None or not items:
             return
-        await asyncio.to_thread(self.store.kv_put_many, namespace, items, ttl)
+        self._pending.setdefault(namespace, {}).update(items)
+        task = asyncio.create_task(self._write(namespace, items, ttl, pack, self._last_write))
+        self._last_write = task
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _write(
+        self,
+        namespace: str,
+        items: dict[str, Any],
+        ttl: float | None,
+        pack: Callable[[Any], bytes] | None,
+        after: asyncio.Task[None] | None,
+    ) -> None:
+        if after is not None:  # in order: a later value for a key must land last
+            await asyncio.wait([after])
+        store = self.store
+        assert store is not None  # _cache_put only schedules writes when there is a store
+        try:
+            await asyncio.to_thread(_pack_and_put, store, namespace, items, ttl, pack)
+        except Exception as exc:  # a cache that cannot be written only costs speed
+            log.warning("cache write to %s failed: %r", namespace, exc)
+        finally:
+            pending = self._pending.get(namespace)
+            if pending is not None:
+                for key, value in items.items():
+                    if pending.get(key) is value:
+                        del pending[key]
+            if self._last_write is asyncio.current_task():
+                self._last_write = None
 
     async def _remember_entries(
         self,
@@ -752,16 +805,16 @@ class MediaWikiClient:
             for rev_id, error in (errors or {}).items()
             if isinstance(error, RevisionDeleted)
         }
-        texts: dict[str, bytes] = {}
+        texts: dict[str, str] = {}
         for entry in entries:
             plain = {k: v for k, v in entry.items() if k != "text"}
             meta[str(entry["rev_id"])] = json.dumps(plain).encode()
             if with_text and "text" in entry:
-                texts[str(entry["rev_id"])] = zlib.compress(entry["text"].encode(), 1)
+                texts[str(entry["rev_id"])] = entry["text"]
         await self._cache_put(self._ns("revmeta"), meta, ttl=METADATA_TTL)
         # Text never changes on a public wiki; a local one may be wiped and re-created.
         text_ttl = METADATA_TTL if self.wiki.local else None
-        await self._cache_put(self._ns("revtext"), texts, ttl=text_ttl)
+        await self._cache_put(self._ns("revtext"), texts, ttl=text_ttl, pack=_pack_text)
 
 
 class ClientPool:
@@ -837,8 +890,25 @@ def _deleted_marker(cached: bytes | None) -> RevisionDeleted | None:
     return RevisionDeleted(str(json.loads(cached)["deleted"]))
 
 
-def _unpack_text(value: bytes) -> str:
-    return zlib.decompress(value).decode()
+def _pack_text(text: str) -> bytes:
+    return zlib.compress(text.encode(), 1)
+
+
+def _unpack_text(value: bytes | str) -> str:
+    """A cached text: compressed bytes from the store, or the text itself if not written yet."""
+    return value if isinstance(value, str) else zlib.decompress(value).decode()
+
+
+def _pack_and_put(
+    store: Store,
+    namespace: str,
+    items: dict[str, Any],
+    ttl: float | None,
+    pack: Callable[[Any], bytes] | None,
+) -> None:
+    """Worker-thread side of a cache write (zlib releases the GIL while it compresses)."""
+    packed = {key: pack(value) for key, value in items.items()} if pack else items
+    store.kv_put_many(namespace, packed, ttl)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -189,6 +189,7 @@ class Scorer:
         self._artifacts: dict[str, ModelArtifact] = {}
         self.load_failures: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writes: set[asyncio.Future[None]] = set()  # scores being written to the cache
 
     def _new_executor(self, workers: int) -> Executor:
         if self.processes > 0:
@@ -392,12 +393,13 @@ class Scorer:
         owned: list[tuple[ServedModel, int, str, asyncio.Future[EditScore | WikiscoreError]]],
         explain: bool,
     ) -> None:
+        handed: set[str] = set()  # keys whose in-flight futures the cache writer retires
         try:
             records = await self.fetch_revisions(wiki.dbname, [rev_id for _, rev_id, _, _ in owned])
             by_model: dict[str, list[tuple[ServedModel, int, str, asyncio.Future[Any]]]] = {}
             for item in owned:
                 by_model.setdefault(item[0].spec.name, []).append(item)
-            to_cache: dict[str, bytes] = {}
+            to_cache: list[tuple[str, Any, bool]] = []  # (key, score, drop the explanation)
             for items in by_model.values():
                 model = items[0][0]
                 ready: list[tuple[Any, RevisionRecord]] = []
@@ -413,18 +415,25 @@ class Scorer:
                 scores = await self._run_edit_model(
                     model, [record for _, record in ready], explain=explain
                 )
+                # Answer first; encoding and writing the cache happen after (off the path of
+                # the response).
+                for (it, _), score in zip(ready, scores, strict=True):
+                    _resolve(it[3], score)
                 for (it, _), score in zip(ready, scores, strict=True):
                     if isinstance(score, WikiscoreError):
                         metrics.SCORES.labels(wiki.dbname, model.spec.name, "error").inc()
-                    else:
-                        to_cache[it[2]] = encode_score(score)
-                        if explain:  # an explained score also answers plain requests
-                            plain = dataclasses.replace(score, contributions=None, reasons=None)
-                            key = score_key(wiki.dbname, model.spec.name, model.version, it[1], "s")
-                            to_cache[key] = encode_score(plain)
-                        metrics.SCORES.labels(wiki.dbname, model.spec.name, "computed").inc()
-                    _resolve(it[3], score)
-            await self.cache.put_many(to_cache)
+                        continue
+                    metrics.SCORES.labels(wiki.dbname, model.spec.name, "computed").inc()
+                    to_cache.append((it[2], score, False))
+                    if explain:  # an explained score also answers plain requests
+                        key = score_key(wiki.dbname, model.spec.name, model.version, it[1], "s")
+                        to_cache.append((key, score, True))
+            if to_cache:
+                # Until the scores are in the cache, the (answered) in-flight futures answer
+                # anyone asking again.
+                handed = {key for key, _, plain in to_cache if not plain}
+                inflight = [(key, future) for _, _, key, future in owned if key in handed]
+                self._background(self._write_scores(to_cache, inflight))
         except Exception as exc:
             metrics.log_event("scoring_failed", wiki=wiki.dbname, error=repr(exc))
             for _, rev_id, _, future in owned:
@@ -433,8 +442,34 @@ class Scorer:
             for _, _, key, future in owned:
                 if not future.done():
                     _resolve(future, ScoringFailed("scoring was interrupted"))
+                if key not in handed and self._inflight.get(key) is future:
+                    del self._inflight[key]
+
+    async def _write_scores(
+        self,
+        scores: list[tuple[str, Any, bool]],
+        inflight: list[tuple[str, asyncio.Future[Any]]],
+    ) -> None:
+        """Encode scores and put them in the cache, after the waiting requests were answered;
+        then retire their in-flight futures."""
+        try:
+            await asyncio.sleep(0)  # let the answers go out first
+            encoded: dict[str, bytes] = {}
+            for key, score, plain in scores:
+                if plain:
+                    score = dataclasses.replace(score, contributions=None, reasons=None)
+                encoded[key] = encode_score(score)
+            await self.cache.put_many(encoded)
+        finally:
+            for key, future in inflight:
                 if self._inflight.get(key) is future:
                     del self._inflight[key]
+
+    def _background(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        task.add_done_callback(_log_task_failure)
 
     async def fetch_revisions(self, wiki: str, rev_ids: Sequence[int]) -> FetchResult:
         """Revisions with content, parent content and editor info, batched per wiki."""
@@ -558,6 +593,8 @@ class Scorer:
             return ScoringFailed(f"scoring user {name!r} failed: {type(exc).__name__}")
 
     async def aclose(self) -> None:
+        if self._writes:  # scores being written to the cache: let them land
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
         await self.cache.aclose()
         if self._own_executor:
             self.executor.shutdown(wait=False, cancel_futures=True)

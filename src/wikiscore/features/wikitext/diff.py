@@ -21,8 +21,11 @@ could hold a sentence of the new text.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress, count
 
 from wikiscore.features.wikitext.layout import (
     _IS_WORD,
@@ -33,7 +36,7 @@ from wikiscore.features.wikitext.layout import (
     build_layout,
     reference_layout,
 )
-from wikiscore.features.wikitext.matcher import FastSequenceMatcher
+from wikiscore.features.wikitext.matcher import FastSequenceMatcher, item_char
 
 
 @dataclass
@@ -102,46 +105,89 @@ class _ParentSentences:
 
 
 class _Items:
-    """Interning of difflib items: one small integer per distinct token string and one per
-    distinct cluster text (a cluster never equals a token, even with the same text)."""
+    """Interning of difflib items: one character (``item_char``) per distinct token string and
+    one per distinct cluster text (a cluster never equals a token, even with the same text).
+    Characters are handed out in order of first sight by a ``defaultdict`` (in C, from a
+    precomputed run of characters)."""
 
-    __slots__ = ("cluster_ids", "ids", "texts", "word_ids")
+    __slots__ = ("ids",)
 
     def __init__(self) -> None:
-        self.ids: dict[object, int] = {}
-        self.texts: list[str] = []  # item id -> token string or cluster text
-        self.word_ids: set[int] = set()
-        self.cluster_ids: set[int] = set()
+        self.ids: defaultdict[object, str] = defaultdict(_fresh_chars().__next__)
 
-    def token(self, out: list[int], string: str) -> None:
+    def sequence(self) -> _Sequence:
+        return _Sequence(self.ids)
+
+
+class _Sequence:
+    """The items of one side of the diff, and where they came from: runs of tokens (their
+    strings and types, as the layout has them) and clusters. So the tokens of a range of
+    items are slices of those lists, never looked up one by one."""
+
+    __slots__ = ("_get", "chunk_starts", "chunks", "items")
+
+    def __init__(self, ids: defaultdict[object, str]) -> None:
+        self._get = ids.__getitem__
+        self.items: list[str] = []
+        self.chunk_starts: list[int] = []  # index of each chunk's first item
+        # (token strings, their types) or, for a whitespace token, (strings, None); a cluster
+        # is None.
+        self.chunks: list[tuple[Sequence[str], list[int] | None] | None] = []
+
+    def token(self, string: str) -> None:
         """One whitespace token (never a word)."""
-        item = self.ids.get(string)
-        if item is None:
-            item = self.ids[string] = len(self.texts)
-            self.texts.append(string)
-        out.append(item)
+        self.chunk_starts.append(len(self.items))
+        self.chunks.append(((string,), None))
+        self.items.append(self._get(string))
 
-    def tokens(self, out: list[int], strings: list[str], types: list[int] | None = None) -> None:
-        ids = self.ids
-        new = set(strings).difference(ids)
-        if new:
-            first = len(self.texts)
-            fresh = list(new)
-            ids.update(zip(fresh, range(first, first + len(fresh)), strict=True))
-            self.texts.extend(fresh)
+    def tokens(self, strings: list[str], types: list[int]) -> None:
+        self.chunk_starts.append(len(self.items))
+        self.chunks.append((strings, types))
+        self.items.extend(map(self._get, strings))
+
+    def cluster(self, text: str) -> None:
+        self.chunk_starts.append(len(self.items))
+        self.chunks.append(None)
+        self.items.append(self._get((text,)))  # a tuple: never equal to a token string
+
+    def collect(self, start: int, stop: int, segments: list[str], words: list[str]) -> None:
+        """Runs of tokens among items ``start:stop`` (clusters split runs: they were moved or
+        copied), each joined into a segment, and the word tokens among them."""
+        starts, chunks = self.chunk_starts, self.chunks
+        index = bisect_right(starts, start) - 1
+        run: list[str] = []
+        count = len(chunks)
+        while index < count:
+            first = starts[index]
+            if first >= stop:
+                break
+            chunk = chunks[index]
+            index += 1
+            if chunk is None:
+                if run:
+                    segments.append("".join(run))
+                    run = []
+                continue
+            strings, types = chunk
+            end = starts[index] if index < count else len(self.items)
+            lo, hi = max(start, first) - first, min(stop, end) - first
+            if lo or hi != end - first:
+                strings = strings[lo:hi]
+                if types is not None:
+                    types = types[lo:hi]
+            run.extend(strings)
             if types is not None:
-                words = new.intersection(compress(strings, map(_IS_WORD.__getitem__, types)))
-                self.word_ids.update(map(ids.__getitem__, words))
-        out.extend(map(ids.__getitem__, strings))
+                words.extend(compress(strings, map(_IS_WORD.__getitem__, types)))
+        if run:
+            segments.append("".join(run))
 
-    def cluster(self, out: list[int], text: str) -> None:
-        key = (text,)  # a tuple: never equal to a token string
-        item = self.ids.get(key)
-        if item is None:
-            item = self.ids[key] = len(self.texts)
-            self.texts.append(text)
-            self.cluster_ids.add(item)
-        out.append(item)
+
+# The characters of the first items, made once (shared, never changed); more are made on demand.
+_FIRST_ITEM_CHARS = tuple(map(item_char, range(1 << 14)))
+
+
+def _fresh_chars() -> Iterator[str]:
+    return chain(_FIRST_ITEM_CHARS, map(item_char, count(len(_FIRST_ITEM_CHARS))))
 
 
 # With at most this many looked-up texts, a parent paragraph that contains none of them is taken
@@ -179,90 +225,64 @@ def diff_layouts(parent: Layout, new: Layout, cache: Cache) -> EditDiff:
     items = _Items()
     looked_up: set[str] = set()  # texts of new segments that were looked up (flag the parent)
 
-    new_seq: list[int] = []
+    new_seq = items.sequence()
     for unit in new.units:
         if type(unit) is str:
-            items.token(new_seq, unit)
+            new_seq.token(unit)
             continue
         assert type(unit) is Paragraph
         text = unit.text
         looked_up.add(text)
         if text in parent_paragraphs or text in parent_sentences:
-            items.cluster(new_seq, text)
+            new_seq.cluster(text)
             continue
         for piece in unit.pieces(cache):
             if type(piece) is str:
-                items.token(new_seq, piece)
+                new_seq.token(piece)
                 continue
             sentence_text = piece.text  # type: ignore[union-attr]
             looked_up.add(sentence_text)
             if sentence_text in parent_paragraphs or sentence_text in parent_sentences:
-                items.cluster(new_seq, sentence_text)
+                new_seq.cluster(sentence_text)
             else:
-                items.tokens(new_seq, *piece.tokens())  # type: ignore[union-attr]
+                new_seq.tokens(*piece.tokens())  # type: ignore[union-attr]
 
     few = len(looked_up) <= _FEW_LOOKUPS
-    parent_seq: list[int] = []
+    parent_seq = items.sequence()
     for unit in parent.units:
         if type(unit) is str:
-            items.token(parent_seq, unit)
+            parent_seq.token(unit)
             continue
         assert type(unit) is Paragraph
         text = unit.text
         if text in looked_up:
-            items.cluster(parent_seq, text)
+            parent_seq.cluster(text)
             continue
         if few and not unit.is_segmented(cache) and not any(t in text for t in looked_up):
-            items.tokens(parent_seq, *unit.tokens(cache))
+            parent_seq.tokens(*unit.tokens(cache))
             continue
         for piece in unit.pieces(cache):
             if isinstance(piece, str):
-                items.token(parent_seq, piece)
+                parent_seq.token(piece)
             elif piece.text in looked_up:
-                items.cluster(parent_seq, piece.text)
+                parent_seq.cluster(piece.text)
             else:
-                items.tokens(parent_seq, *piece.tokens())
+                parent_seq.tokens(*piece.tokens())
 
-    return _expand(parent_seq, new_seq, items)
+    return _expand(parent_seq, new_seq, len(items.ids))
 
 
-def _expand(parent_seq: list[int], new_seq: list[int], items: _Items) -> EditDiff:
+def _expand(parent_seq: _Sequence, new_seq: _Sequence, item_count: int) -> EditDiff:
     result = EditDiff()
-    matcher = FastSequenceMatcher(parent_seq, new_seq, len(items.texts))
+    matcher = FastSequenceMatcher("".join(parent_seq.items), "".join(new_seq.items), item_count)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         if tag in ("delete", "replace"):
-            _collect(parent_seq, a1, a2, items, result.segments_removed, result.words_removed)
+            parent_seq.collect(a1, a2, result.segments_removed, result.words_removed)
         if tag in ("insert", "replace"):
-            _collect(new_seq, b1, b2, items, result.segments_added, result.words_added)
+            new_seq.collect(b1, b2, result.segments_added, result.words_added)
     return result
-
-
-def _collect(
-    seq: list[int], start: int, stop: int, items: _Items, segments: list[str], words: list[str]
-) -> None:
-    """Runs of tokens in ``seq[start:stop]`` (clusters split runs: they were moved or copied)."""
-    texts = items.texts
-    part = seq[start:stop]
-    clusters = items.cluster_ids
-    word_ids = items.word_ids
-    if clusters.isdisjoint(part):
-        segments.append("".join(map(texts.__getitem__, part)))
-        words.extend(map(texts.__getitem__, filter(word_ids.__contains__, part)))
-        return
-    run: list[str] = []
-    for item in part:
-        if item in clusters:
-            if run:
-                segments.append("".join(run))
-                run = []
-            continue
-        run.append(texts[item])
-        if item in word_ids:
-            words.append(texts[item])
-    if run:
-        segments.append("".join(run))
 
 
 def diff_texts(parent: str | None, new: str | None, *, reference: bool = False) -> EditDiff:

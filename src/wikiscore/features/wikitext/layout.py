@@ -36,6 +36,7 @@ from wikiscore.features.wikitext.tokenizer import (
     TYPE_NAMES,
     WHITESPACE,
     WORD,
+    TagIndex,
     Tokens,
     scan_words,
     sync_point_after,
@@ -188,7 +189,15 @@ class Layout:
     tag because no ``>`` follows it (then it cannot be reused for an edited text).
     """
 
-    __slots__ = ("break_units", "fragile", "paragraph_starts", "paragraphs", "text", "units")
+    __slots__ = (
+        "_tags",
+        "break_units",
+        "fragile",
+        "paragraph_starts",
+        "paragraphs",
+        "text",
+        "units",
+    )
 
     def __init__(
         self,
@@ -203,6 +212,13 @@ class Layout:
         self.fragile = fragile
         self.paragraphs = [unit for unit in units if type(unit) is Paragraph]
         self.paragraph_starts = [p.start for p in self.paragraphs]
+        self._tags: TagIndex | None = None
+
+    def tag_index(self) -> TagIndex:
+        """Where the text's "<" and ">" are (made on first use)."""
+        if self._tags is None:
+            self._tags = TagIndex(self.text)
+        return self._tags
 
     def paragraph_at(self, offset: int) -> Paragraph | None:
         """The paragraph holding the character at ``offset``, if any."""

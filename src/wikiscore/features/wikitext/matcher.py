@@ -1,6 +1,9 @@
-"""``difflib.SequenceMatcher`` with the same answers, faster on long integer sequences.
+"""``difflib.SequenceMatcher`` with the same answers, faster on long sequences of items.
 
-Owns ``FastSequenceMatcher``: the standard library matcher as revscoring's diff uses it
+Owns ``FastSequenceMatcher`` and the spelling of items as characters (``item_char``,
+``items_string``): a sequence of items is a string with one character per item, so that C
+string functions (``find``, slice comparison) can compare runs, and numpy gets the item numbers
+from its bytes. Owns the standard library matcher as revscoring's diff uses it
 (``isjunk=None``, autojunk on: in a ``b`` of 200+ items, items occurring more than
 ``len(b) // 100 + 1`` times are "popular" and may not start a match). ``get_matching_blocks``
 and ``get_opcodes`` are difflib's own; only ``find_longest_match`` is computed differently:
@@ -17,6 +20,8 @@ and ``get_opcodes`` are difflib's own; only ``find_longest_match`` is computed d
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections import Counter
 from difflib import Match, SequenceMatcher
 from itertools import repeat
@@ -33,7 +38,13 @@ _MAX_PAIRS = 2_000_000
 _NUMPY_MIN_A = 1000
 # Ranges up to this size first try the cheap proof that the common prefix or suffix wins.
 _CERTIFY_MAX = 4000
-_CHAR_BASE = 0x10000  # item k becomes chr(_CHAR_BASE + k) (clear of the surrogates)
+# With at most this many items in one of the ranges, the longest run is found with str.find.
+_FIND_MAX = 16
+_REPLACE_MAX = 40  # popular items masked with str.replace (more: str.translate)
+# Item k is the character chr(_CHAR_BASE + k), skipping the surrogates (which cannot be
+# encoded), so the first 55,000 items or so are characters of two bytes.
+_CHAR_BASE = 0x100
+_SURROGATES, _SURROGATES_END = 0xD800, 0xE000
 _NEVER_A, _NEVER_B = 0, 1  # popular items become these: equal to nothing on the other side
 _SHORT_EXTENSION = 8  # extend a match item by item this far, then compare strings in C
 # From this many items on both sides, find the longest run by hashing windows (see below).
@@ -43,26 +54,32 @@ _HASH_BASE_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 2**64))
 
 
 class FastSequenceMatcher(SequenceMatcher):
-    """A SequenceMatcher over lists of small non-negative ints (< ``item_count``)."""
+    """A SequenceMatcher over two sequences of items, each given as a string of item
+    characters (``items_string``; lists of ints are accepted and converted). ``item_count``
+    is more than the largest item number."""
 
-    def __init__(self, a: list[int], b: list[int], item_count: int) -> None:
+    def __init__(self, a: str | list[int], b: str | list[int], item_count: int) -> None:
         # Not calling SequenceMatcher.__init__: it would index all of b. These are the
         # attributes that get_matching_blocks and get_opcodes read.
+        if not isinstance(a, str):
+            a = items_string(a)
+        if not isinstance(b, str):
+            b = items_string(b)
         self.isjunk = None
         self.autojunk = True
         self.a = a
         self.b = b
         self.matching_blocks = self.opcodes = None
         self.fullbcount = None
-        self.bjunk: set[int] = set()
-        self.bpopular: set[int] = set()
+        self.bjunk: set[str] = set()
+        self.bpopular: set[str] = set()
         if len(b) >= 200:
             limit = len(b) // 100 + 1
             self.bpopular = {item for item, count in Counter(b).items() if count > limit}
         self._item_count = item_count
-        self._b_index: dict[int, list[int]] | None = None
+        self._b_index: dict[str, list[int]] | None = None
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._strings: list[tuple[str, str] | None] = [None, None]
+        self._strings: list[tuple[str, str] | None] = [None, (a, b)]
 
     def find_longest_match(
         self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
@@ -112,7 +129,9 @@ class FastSequenceMatcher(SequenceMatcher):
     def _longest_core_any(self, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
         """The longest run, by whichever method suits the ranges (all give the same answer)."""
         found: tuple[int, int, int] | None = None
-        if ahi - alo >= _HASHING_MIN and bhi - blo >= _HASHING_MIN:
+        if min(ahi - alo, bhi - blo) <= _FIND_MAX:
+            found = self._longest_core_find(alo, ahi, blo, bhi)
+        elif ahi - alo >= _HASHING_MIN and bhi - blo >= _HASHING_MIN:
             found = self._longest_core_hashing(alo, ahi, blo, bhi)
         elif ahi - alo >= _NUMPY_MIN_A or self._pairs_at_least(
             alo, ahi, blo, bhi, _NUMPY_MIN_PAIRS
@@ -125,28 +144,55 @@ class FastSequenceMatcher(SequenceMatcher):
             found = self._longest_core(alo, ahi, blo, bhi)
         return found
 
-    def _as_strings(self, masked: bool = True) -> tuple[str, str]:
-        """``a`` and ``b`` as strings, one character per item (so that C string functions can
-        compare runs). ``masked``: a popular item becomes a character that occurs on one side
-        only, so it never equals anything."""
-        key = 0 if masked else 1
-        if self._strings[key] is None and len(self.a) + len(self.b) < 1000:
-            # Short sequences: plain Python beats numpy's fixed costs.
-            masking = self.bpopular if masked else set()
-            never_a, never_b = chr(_NEVER_A), chr(_NEVER_B)
-            self._strings[key] = (
-                "".join([never_a if x in masking else chr(_CHAR_BASE + x) for x in self.a]),
-                "".join([never_b if x in masking else chr(_CHAR_BASE + x) for x in self.b]),
+    def _longest_core_find(self, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
+        """The longest run when one range is short: binary search on the length k, looking
+        for each window of k items of the short range in the other with ``str.find``; then
+        the first window pair (smallest i, then smallest j) of the longest length."""
+        a_text, b_text = self._as_strings()
+        a_part, b_part = a_text[alo:ahi], b_text[blo:bhi]
+        b_short = len(b_part) <= len(a_part)
+        short, other = (b_part, a_part) if b_short else (a_part, b_part)
+        low, high = 0, len(short)  # some window of ``low`` items is common; none of > ``high``
+        while low < high:
+            k = (low + high + 1) // 2
+            if any(short[x : x + k] in other for x in range(len(short) - k + 1)):
+                low = k
+            else:
+                high = k - 1
+        if low == 0:
+            return alo, blo, 0
+        if b_short:  # windows of b, each at its first place in a: the smallest (i, j)
+            i, j = min(
+                (position, x)
+                for x in range(len(short) - low + 1)
+                if (position := other.find(short[x : x + low])) != -1
             )
-        if self._strings[key] is None:
-            a_all, b_all, popular = self._arrays_ready()
-            a_codes = a_all + _CHAR_BASE
-            b_codes = b_all + _CHAR_BASE
-            if masked:
-                a_codes = np.where(popular[a_all], _NEVER_A, a_codes)
-                b_codes = np.where(popular[b_all], _NEVER_B, b_codes)
-            self._strings[key] = (_decode(a_codes), _decode(b_codes))
-        return self._strings[key]  # type: ignore[return-value]
+        else:  # windows of a in order: the first that occurs, at its first place in b
+            i, j = next(
+                (x, position)
+                for x in range(len(short) - low + 1)
+                if (position := other.find(short[x : x + low])) != -1
+            )
+        return alo + i, blo + j, low
+
+    def _as_strings(self, masked: bool = True) -> tuple[str, str]:
+        """``a`` and ``b``; ``masked``: with each popular item replaced by a character that
+        occurs on one side only, so that it never equals anything."""
+        strings = self._strings[0 if masked else 1]
+        if strings is not None:
+            return strings
+        a_text, b_text = self.a, self.b
+        never_a, never_b = chr(_NEVER_A), chr(_NEVER_B)
+        if len(self.bpopular) <= _REPLACE_MAX:  # a few passes of str.replace beat translate
+            for char in self.bpopular:
+                a_text = a_text.replace(char, never_a)
+                b_text = b_text.replace(char, never_b)
+        else:
+            to_a = dict.fromkeys(map(ord, self.bpopular), never_a)
+            a_text = a_text.translate(to_a)
+            b_text = b_text.translate(dict.fromkeys(to_a, never_b))
+        strings = self._strings[0] = (a_text, b_text)
+        return strings
 
     def _longest_core_certified(
         self, alo: int, ahi: int, blo: int, bhi: int
@@ -204,7 +250,7 @@ class FastSequenceMatcher(SequenceMatcher):
         return sum(map(counts.get, self.a[alo:ahi], repeat(0, ahi - alo))) >= limit
 
     # --- the longest run of equal non-popular pairs -------------------------------------------
-    def _index(self, blo: int, bhi: int) -> tuple[dict[int, list[int]], bool]:
+    def _index(self, blo: int, bhi: int) -> tuple[dict[str, list[int]], bool]:
         """Positions of each non-popular item of ``b``: of the whole of ``b`` (built once) when
         the range is long, else of just the range. The flag says whether it is the whole."""
         if bhi - blo > 4096 or self._b_index is not None:
@@ -213,8 +259,8 @@ class FastSequenceMatcher(SequenceMatcher):
             return self._b_index, True
         return self._positions(blo, bhi), False
 
-    def _positions(self, blo: int, bhi: int) -> dict[int, list[int]]:
-        index: dict[int, list[int]] = {}
+    def _positions(self, blo: int, bhi: int) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
         popular = self.bpopular
         b = self.b
         for j in range(blo, bhi):
@@ -255,15 +301,12 @@ class FastSequenceMatcher(SequenceMatcher):
         return besti, bestj, bestsize
 
     def _arrays_ready(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Item numbers of ``a`` and ``b``, and which item numbers are popular."""
         if self._arrays is None:
             popular = np.zeros(self._item_count + 1, dtype=bool)
             if self.bpopular:
-                popular[np.fromiter(self.bpopular, dtype=np.int64)] = True
-            self._arrays = (
-                np.asarray(self.a, dtype=np.int64),
-                np.asarray(self.b, dtype=np.int64),
-                popular,
-            )
+                popular[_item_numbers("".join(self.bpopular))] = True
+            self._arrays = (_item_numbers(self.a), _item_numbers(self.b), popular)
         return self._arrays
 
     def _longest_core_hashing(
@@ -380,8 +423,31 @@ class _Windows:
         return sums * self.inverse[:count], valid
 
 
-def _decode(codes: np.ndarray) -> str:
+def item_char(item: int) -> str:
+    """The character that stands for item number ``item``."""
+    code = _CHAR_BASE + item
+    if code >= _SURROGATES:
+        code += _SURROGATES_END - _SURROGATES
+    if code > sys.maxunicode:
+        raise ValueError(f"too many distinct items for one diff ({item + 1})")
+    return chr(code)
+
+
+def items_string(items: list[int]) -> str:
+    """The string of item characters for a list of item numbers."""
+    codes = np.frombuffer(array("q", items), dtype=np.int64) + _CHAR_BASE
+    codes[codes >= _SURROGATES] += _SURROGATES_END - _SURROGATES
+    if codes.size and int(codes.max()) > sys.maxunicode:
+        raise ValueError(f"too many distinct items for one diff ({int(codes.max())})")
     return codes.astype("<u4").tobytes().decode("utf-32-le")
+
+
+def _item_numbers(text: str) -> np.ndarray:
+    """The item numbers of a string of item characters."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+    codes[codes >= _SURROGATES_END] -= _SURROGATES_END - _SURROGATES
+    codes -= _CHAR_BASE
+    return codes
 
 
 def _longest_run(flags: np.ndarray) -> int:

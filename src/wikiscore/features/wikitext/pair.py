@@ -34,14 +34,22 @@ from wikiscore.features.wikitext.layout import (
     reference_layout,
 )
 from wikiscore.features.wikitext.tokenizer import SharedTokens, Tokens, tokenize_pair
-from wikiscore.features.wikitext.words import count_word_key
+from wikiscore.features.wikitext.words import count_word_key_occurrences
 
 # How word tokens are counted: ``key_of(word)`` gives a word's counting key, or None to leave
 # it out (a stopword); ``count_keys(words)`` counts the keys of many words at once.
 WordKey = Callable[[str], str | None]
 CountKeys = Callable[[list[str]], Counter[str]]
-# Looking for a key costs about as much as tokenizing this many characters.
-_CHARS_PER_KEY = 150
+# Costs of counting a key's words in the parent by looking where its letters occur, in units of
+# the cost of counting all the words of one character of untokenized text: looking through one
+# character for the letters, each key, and checking one place where they occur (measured on
+# the parity fixture; they only decide which of two exact ways is used).
+_FIND_COST = 1 / 190
+_KEY_COST = 50
+_OCCURRENCE_COST = 13
+# Looking where keys' letters occur is tried only when that alone costs at most this share of
+# counting every word (checking the places found usually costs more than finding them).
+_FIND_SHARE_MAX = 3
 _SHARED_TOKENIZATION_MIN = 500
 
 
@@ -193,34 +201,53 @@ class TextPair:
         lost: list[str] = []
         # A paragraph replaced by its edited version: only the tokens between the shared head
         # and tail differ.
+        whole_paragraphs_lost = True  # ``lost`` holds whole paragraphs only
         for (old_text, new_text), shared in self._middles.items():
             if surplus.get(old_text) == -1 and surplus.get(new_text) == 1:
                 del surplus[old_text], surplus[new_text]
                 gained.extend(_middle_words(shared.y, shared))
                 lost.extend(_middle_words(shared.x, shared))
+                whole_paragraphs_lost = False
         for text, times in surplus.items():
             words = by_text[text].words(self.cache)
             (gained if times > 0 else lost).extend(words * abs(times))
         change = count_keys(gained)
-        change.subtract(count_keys(lost))
+        lost_counts = count_keys(lost)
+        change.subtract(lost_counts)
         delta = {key: n for key, n in change.items() if n}
         if not delta:
             return delta, {}
         cache = self.cache
-        if self.reference or len(delta) * _CHARS_PER_KEY > sum(
-            len(p.text) for p in layout.paragraphs if not p.is_tokenized(cache)
-        ):
-            # Many keys (a page replaced or blanked): count every word of the parent.
-            everything: list[str] = []
-            for text, times in parent_paragraphs.items():
+        untokenized = sum(len(p.text) for p in layout.paragraphs if not p.is_tokenized(cache))
+        per_key = len(self.parent) * _FIND_COST + _KEY_COST
+        if not self.reference and len(delta) * per_key * _FIND_SHARE_MAX < untokenized:
+            # Few keys: look for each one where its letters occur, unless that turns out to
+            # cost more than counting every word would.
+            budget = untokenized - len(delta) * per_key
+            parent_counts = {}
+            for key in delta:
+                count, occurrences = count_word_key_occurrences(
+                    layout, self.parent_lowered, key, cache, key_of
+                )
+                parent_counts[key] = count
+                budget -= occurrences * _OCCURRENCE_COST
+                if budget < 0:
+                    break
+            else:
+                return delta, parent_counts
+        # Many keys (a page replaced or blanked): count every word of the parent. When ``lost``
+        # is made of whole parent paragraphs, those are counted already: only the copies that
+        # the new text kept remain to be counted.
+        everything: list[str] = []
+        for text, times in parent_paragraphs.items():
+            if whole_paragraphs_lost:
+                times += min(surplus.get(text, 0), 0)  # copies not in ``lost``
+            if times:
                 everything.extend(in_parent[text].words(cache) * times)
-            totals = count_keys(everything)
-            return delta, {key: totals[key] for key in delta}
-        # Few keys: look for each one where its letters occur.
-        parent_counts = {
-            key: count_word_key(layout, self.parent_lowered, key, cache, key_of) for key in delta
-        }
-        return delta, parent_counts
+        totals = count_keys(everything)
+        if whole_paragraphs_lost:
+            totals.update(lost_counts)
+        return delta, {key: totals[key] for key in delta}
 
 
 def _middle_words(tokens: Tokens, shared: SharedTokens) -> list[str]:

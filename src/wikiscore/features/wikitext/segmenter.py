@@ -56,18 +56,25 @@ class Piece(NamedTuple):
     sentence: bool
 
 
+# Translation tables from type codes: depth change + 1 (so 0, 1 or 2), and 1 for solid tokens.
+_DEPTH_PLUS_ONE_TABLE = bytes(d + 1 for d in _DEPTH) + bytes(256 - len(_DEPTH))
+_SOLID_TABLE = bytes(_SOLID_T) + bytes(256 - len(_SOLID_T))
+
+
 class _TypeIndex:
     """Prefix sums over a token type list, so that a sentence is found by jumping from one
-    sentence-ending token to the next instead of walking every token."""
+    sentence-ending token to the next instead of walking every token. ``depth[k] - k`` is
+    the bracket depth before token k; ``solid[k]`` the number of non-whitespace tokens before
+    it (both made from the type codes as bytes, in C)."""
 
     __slots__ = ("codes", "depth", "n", "solid", "types")
 
     def __init__(self, types: list[int]) -> None:
         self.types = types
         self.n = len(types)
-        self.codes = bytes(types)
-        self.depth = list(accumulate(map(_DEPTH_T.__getitem__, types), initial=0))
-        self.solid = list(accumulate(map(_SOLID_T.__getitem__, types), initial=0))
+        self.codes = codes = bytes(types)
+        self.depth = list(accumulate(codes.translate(_DEPTH_PLUS_ONE_TABLE), initial=0))
+        self.solid = list(accumulate(codes.translate(_SOLID_TABLE), initial=0))
 
     def next_break(self, position: int) -> int:
         found = self.codes.find(_BREAK_BYTE, position)
@@ -113,12 +120,13 @@ def _segment_paragraph(index: _TypeIndex, start: int) -> tuple[list[Piece], int]
         else:
             # A sentence: it ends after the first sentence-ending token at which the bracket
             # depth is <= 0 and it has at least 3 non-whitespace tokens, else at the break.
-            base = (1 if _DEPTH_T[kind] == 1 else 0) - depth[i + 1]
+            # (``depth[k] - k`` is the depth before token k.)
+            base = (1 if _DEPTH_T[kind] == 1 else 0) - (depth[i + 1] - (i + 1))
             stop = end
             found = find_end(codes, i + 1, end)
             while found is not None:
                 j = found.start()
-                if base + depth[j + 1] <= 0 and solid[j + 1] - solid[i] >= _MIN_SENTENCE:
+                if base + depth[j + 1] - (j + 1) <= 0 and solid[j + 1] - solid[i] >= _MIN_SENTENCE:
                     stop = j + 1
                     break
                 found = find_end(codes, j + 1, end)

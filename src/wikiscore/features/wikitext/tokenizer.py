@@ -20,7 +20,11 @@ Facts the faster layers (``layout``, ``diff``) rely on, checked by tests:
 
 from __future__ import annotations
 
+import operator
 import re
+from bisect import bisect_left
+from functools import partial
+from itertools import compress
 from typing import NamedTuple
 
 # Token types, in the order they are tried. The integer codes index TYPE_NAMES.
@@ -173,29 +177,71 @@ assert tuple(name for name, _ in LEXICON) == TYPE_NAMES
 # ``match.lastindex - 1`` is the type code.
 TOKEN_RE = re.compile("|".join("(" + pattern + ")" for _, pattern in LEXICON))
 assert TOKEN_RE.groups == len(LEXICON)
-# The same alternation without groups: ``findall`` then returns plain strings, much faster.
-PLAIN_TOKEN_RE = re.compile("|".join("(?:" + pattern + ")" for _, pattern in LEXICON))
+# The same tokens from an alternation without groups (``findall`` then returns plain strings,
+# much faster), with the alternatives reordered so that common tokens are found after few
+# failed tries. Ordered alternation means the first alternative that matches wins, so two
+# alternatives may swap places only if they can never both match at one position; here that
+# holds because they cannot start with the same character:
+#
+# 1. ``word``, for ASCII letters that start no URL scheme (the URL pattern is case sensitive:
+#    no upper-case letter starts one): nothing else starts with those.
+# 2. A run of whitespace other than "\n" and "\r": only ``whitespace`` (``break`` starts with
+#    a newline or carriage return).
+# 3. ``url`` (behind a one-character look-ahead for the characters a URL starts with), then
+#    ``word`` for the other ASCII lower-case letters (which only a URL or a word can start).
+# 4. ``number``: digits start nothing else.
+# 5. ``break``, then the newline part of ``whitespace``, then every ASCII punctuation type in
+#    the lexicon's order.
+# 6. ``japan_punct``, ``cjk`` and ``word`` in the lexicon's order (they start with no ASCII
+#    punctuation), then ``danda`` and, last as in the lexicon, ``etc``.
+# The tests check the reordered alternation against ``TOKEN_RE`` on the fixture texts.
+_URL_INITIALS = frozenset(scheme[0] for scheme in (*_PLAIN_SCHEMES, *_SLASHED_SCHEMES))
+_LEXICON_PATTERNS = dict(LEXICON)
+_WORD_REST = _WORD[_WORD.index(")") + 1 :]  # the word pattern after its first character
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_GATED_URL = "(?=[" + "".join(sorted(_URL_INITIALS)) + "/])" + _URL
+_LATE_TYPES = ("japan_punct", "cjk", "word", "danda", "etc")
+_FAST_ORDER: tuple[str, ...] = (
+    "[" + "".join(c for c in _LOWER if c not in _URL_INITIALS) + "A-Z]" + _WORD_REST,
+    r"[^\S\n\r]+",
+    _GATED_URL,
+    "[" + "".join(c for c in _LOWER if c in _URL_INITIALS) + "]" + _WORD_REST,
+    _LEXICON_PATTERNS["number"],
+    _LEXICON_PATTERNS["break"],
+    r"\n\r?",
+    *(
+        pattern
+        for name, pattern in LEXICON
+        if name not in ("break", "whitespace", "url", "number", *_LATE_TYPES)
+    ),
+    *(_LEXICON_PATTERNS[name] for name in _LATE_TYPES),
+)
+PLAIN_TOKEN_RE = re.compile("|".join("(?:" + pattern + ")" for pattern in _FAST_ORDER))
+assert _LEXICON_PATTERNS["whitespace"] == r"(?:\n\r?|[^\S\n\r]+)"
+assert _WORD.startswith(r"(?:[^\W\d]|[" + _EXTRA_WORD_CHARS + r"])")
+assert all(initial in _LOWER for initial in _URL_INITIALS)
 
 # The word tokens of a text, without making the other tokens: the lexicon's types that can hold
-# or start with a character a word could start with, in lexicon order, with words captured.
-# Elsewhere no word can start inside a token (whitespace, punctuation, brackets, "'", "=", "|"
-# hold none of the word's first characters), so the scan finds exactly the tokenizer's words.
-_WORD_SCAN_TYPES = (
-    "url",
-    "entity",
-    "ref_open",
-    "ref_close",
-    "ref_singleton",
-    "tag",
-    "number",
-    "japan_punct",
-    "cjk",
-)
+# or start with a character a word could start with, with words captured. Elsewhere no word can
+# start inside a token (whitespace, punctuation, brackets, "'", "=", "|" hold none of the
+# word's first characters), so the scan finds exactly the tokenizer's words. As above, the
+# order differs from the lexicon's only between types that cannot start with the same
+# character (``word`` goes before the ``&``/``<`` types), and runs of ASCII characters that
+# start none of these types are skipped in one step.
+_WORD_SCAN_TYPES = ("number", "japan_punct", "cjk")
+_WORD_SCAN_LATE_TYPES = ("entity", "ref_open", "ref_close", "ref_singleton", "tag")
+# ASCII other than letters, digits, "_" (word characters), "&", "/" and "<".
+_NOTHING_STARTS = r"[\x00-\x25\x27-\x2e\x3a\x3b\x3d-\x40\x5b-\x5e\x60\x7b-\x7f]+"
 _WORD_SCAN_RE = re.compile(
-    "|".join("(?:" + dict(LEXICON)[name] + ")" for name in _WORD_SCAN_TYPES)
+    _NOTHING_STARTS
+    + "|(?:"
+    + _GATED_URL
+    + ")|"
+    + "|".join("(?:" + _LEXICON_PATTERNS[name] + ")" for name in _WORD_SCAN_TYPES)
     + "|("
-    + dict(LEXICON)["word"]
-    + ")"
+    + _WORD
+    + ")|"
+    + "|".join("(?:" + _LEXICON_PATTERNS[name] + ")" for name in _WORD_SCAN_LATE_TYPES)
 )
 
 BREAK_RE = re.compile(LEXICON[0][1])
@@ -217,6 +263,20 @@ _TYPE_CACHE: dict[str, int] = {}
 _TYPE_CACHE_LIMIT = 200_000
 
 
+_IS_NONE = partial(operator.is_, None)
+
+
+def _char_type(char: str) -> int | None:
+    match = TOKEN_RE.fullmatch(char)
+    return None if match is None else match.lastindex - 1  # type: ignore[operator]
+
+
+# The type of every one-character ASCII token (what ``_type_of`` would find, worked out once).
+_ASCII_CHAR_TYPES = {
+    char: code for char in map(chr, range(128)) if (code := _char_type(char)) is not None
+}
+
+
 def token_type(token: str) -> int:
     """The type code of a token string."""
     code = _TYPE_CACHE.get(token)
@@ -228,6 +288,8 @@ def _type_of(token: str) -> int:
         code = WORD  # only the word pattern yields a token of ASCII letters alone
     elif token.isascii() and token.isdigit():
         code = NUMBER
+    elif len(token) == 1 and token in _ASCII_CHAR_TYPES:
+        code = _ASCII_CHAR_TYPES[token]
     else:
         match = TOKEN_RE.match(token)
         if match is None or match.end() != len(token):  # pragma: no cover - lexicon invariant
@@ -251,10 +313,10 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Tokens:
     strings = PLAIN_TOKEN_RE.findall(text, start)
     types = list(map(_TYPE_CACHE.get, strings))
     if None in types:
-        types = [
-            _type_of(token) if code is None else code
-            for token, code in zip(strings, types, strict=True)
-        ]
+        # Type each token string not seen before once (not once per occurrence), then fill in.
+        unseen = set(compress(strings, map(_IS_NONE, types)))
+        fresh = {token: _type_of(token) for token in unseen}
+        types = list(map(fresh.get, strings, types))
     return Tokens(strings, types)  # type: ignore[arg-type]
 
 
@@ -287,8 +349,44 @@ def _open_tag_before(text: str, lo: int, position: int) -> bool:
     return opening != -1 and opening > text.rfind(">", lo, position)
 
 
-def sync_point_before(text: str, lo: int, position: int) -> int:
-    """The last sync point in ``(lo, position]``, or ``lo``."""
+class TagIndex:
+    """Where the "<" and ">" of a text are, to tell in log time whether a "<" is still open at
+    some point (the same answers as scanning back with ``str.rfind``, which costs the length of
+    the paragraph when it has no "<")."""
+
+    __slots__ = ("closings", "openings")
+
+    def __init__(self, text: str) -> None:
+        self.openings = _positions(text, "<")
+        self.closings = _positions(text, ">")
+
+    @staticmethod
+    def _last(positions: list[int], lo: int, hi: int) -> int:
+        index = bisect_left(positions, hi) - 1
+        return positions[index] if index >= 0 and positions[index] >= lo else -1
+
+    def last_opening(self, lo: int, hi: int) -> int:
+        """``text.rfind("<", lo, hi)``."""
+        return self._last(self.openings, lo, hi)
+
+    def open_tag_before(self, lo: int, position: int) -> bool:
+        """``_open_tag_before(text, lo, position)``."""
+        opening = self._last(self.openings, lo, position)
+        return opening != -1 and opening > self._last(self.closings, lo, position)
+
+
+def _positions(text: str, char: str) -> list[int]:
+    positions = []
+    position = text.find(char)
+    while position != -1:
+        positions.append(position)
+        position = text.find(char, position + 1)
+    return positions
+
+
+def sync_point_before(text: str, lo: int, position: int, tags: TagIndex | None = None) -> int:
+    """The last sync point in ``(lo, position]``, or ``lo``. ``tags``: the text's tag index,
+    if there is one."""
     gap = max(text.rfind(" ", lo, position + 1), text.rfind("\n", lo, position + 1))
     while gap > lo:
         start = gap
@@ -296,9 +394,14 @@ def sync_point_before(text: str, lo: int, position: int) -> int:
             start -= 1
         if start == lo:
             return lo
-        opening = text.rfind("<", lo, start)
-        if opening == -1 or opening < text.rfind(">", lo, start):
-            return start
+        if tags is None:
+            opening = text.rfind("<", lo, start)
+            if opening == -1 or opening < text.rfind(">", lo, start):
+                return start
+        else:
+            if not tags.open_tag_before(lo, start):
+                return start
+            opening = tags.last_opening(lo, start)
         gap = max(text.rfind(" ", lo, opening), text.rfind("\n", lo, opening))
     return lo
 
