@@ -209,17 +209,24 @@ class Scorer:
                 self.executor, _score_edits, score_edit_records, records, model.artifact, explain
             )
         parts = min(self.processes, max(1, len(records) // MIN_SPLIT))
-        size = -(-len(records) // parts)
-        chunks = [records[i : i + size] for i in range(0, len(records), size)]
+        chunks = balanced_chunks(records, parts, weight=_record_weight)
         done = await asyncio.gather(
             *(
                 loop.run_in_executor(
-                    self.executor, _score_edits_by_name, model.spec.name, chunk, explain
+                    self.executor,
+                    _score_edits_by_name,
+                    model.spec.name,
+                    [records[i] for i in chunk],
+                    explain,
                 )
                 for chunk in chunks
             )
         )
-        return [score for part in done for score in part]
+        scores: list[Any] = [None] * len(records)
+        for chunk, part in zip(chunks, done, strict=True):
+            for index, score in zip(chunk, part, strict=True):
+                scores[index] = score
+        return scores
 
     # -- models ---------------------------------------------------------------------------
     def models_for(self, wiki: str | Wiki, kind: str | None = None) -> dict[str, ModelSpec]:
@@ -671,6 +678,29 @@ def _is_error(value: object) -> TypeGuard[WikiscoreError]:
 def _resolve(future: asyncio.Future[Any], value: Any) -> None:
     if not future.done():
         future.set_result(value)
+
+
+def balanced_chunks(
+    items: Sequence[Any], parts: int, *, weight: Callable[[Any], float]
+) -> list[list[int]]:
+    """Split item indexes into ``parts`` groups of about equal total weight (largest first, each
+    to the lightest group): feature extraction time grows with text size, and one huge page in
+    an even split by count would leave the other worker idle."""
+    groups: list[list[int]] = [[] for _ in range(max(1, parts))]
+    loads = [0.0] * len(groups)
+    for index in sorted(range(len(items)), key=lambda i: -weight(items[i])):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(index)
+        loads[lightest] += weight(items[index])
+    return [sorted(group) for group in groups if group]
+
+
+def _record_weight(record: Any) -> float:
+    return (
+        1000.0
+        + len(getattr(record, "text", None) or "")
+        + len(getattr(record, "parent_text", None) or "")
+    )
 
 
 def _log_task_failure(task: asyncio.Task[Any]) -> None:
