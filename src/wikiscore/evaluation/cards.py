@@ -203,8 +203,16 @@ def _calibration(
         out["ece"] = (cv.get("metrics") or {}).get("ece")
         out["source"] = "cross-validation, out-of-fold"
     else:
-        out["ece"] = ((cv.get("per_k") or {}).get("all") or {}).get("ece")
+        per_k = cv.get("per_k") or {}
+        out["ece"] = (per_k.get("all") or {}).get("ece")
+        out["ece_first_edit"] = (per_k.get("1") or {}).get("ece")
         out["source"] = "cross-validation, each account after all its edits; per k above"
+        prefix = meta.get("prefix_calibration") or {}
+        if prefix.get("method"):
+            out["method"] = prefix["method"]
+    report = meta.get("calibration_report") or {}
+    if report.get("criterion"):
+        out["criterion"] = report["criterion"]
     if audit is not None:
         out["curve"] = audit.get("calibration") or out.get("curve")
         out["ece"] = (audit.get("metrics") or {}).get("ece") or out.get("ece")
@@ -672,11 +680,19 @@ def _calibration_md(card: Mapping[str, Any]) -> list[str]:
     lines = [
         "## Calibration",
         "",
-        f"Calibration map: `{calibration.get('method')}`, chosen by cross-fitted log loss. "
+        f"Calibration map: `{calibration.get('method')}`, chosen by "
+        f"{calibration.get('criterion') or 'cross-fitted log loss'}. "
         f"ECE: {with_ci(calibration.get('ece'), 4)} ({calibration.get('source') or '–'}); per "
         "slice in the table above.",
         "",
     ]
+    if calibration.get("ece_first_edit") is not None:
+        lines[-1:-1] = [
+            f"ECE after the first edit alone: {with_ci(calibration['ece_first_edit'], 4)}. "
+            "Probabilities are calibrated for accounts as a live scorer meets them (after each "
+            "edit); an account's last prefix is seen only once it stopped editing, which a live "
+            "scorer cannot know, so the all-edits view reads low.",
+        ]
     curve = calibration.get("curve") or []
     if curve:
         lines += ["| probability bin | n | mean predicted | observed |", "|---|---|---|---|"]

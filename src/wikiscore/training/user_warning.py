@@ -4,7 +4,9 @@ Owns the model behind ``wikiscore train/evaluate user-warning`` (and the ``-sign
 which prefixes of each account's history become training rows, the learned username and
 page-title text scorers (cross-fitted so the trees never see scores fitted on their own rows),
 the LightGBM model, grouped and stratified cross-validation (an account is in exactly one fold;
-all its prefixes go with it), calibration on out-of-fold scores, the flag threshold and levels,
+all its prefixes go with it), calibration by prefix length on out-of-fold scores (cross-fitted,
+and baked into the model file as one tree on ``edits`` so that every consumer of the artifact
+gets the same probability), the flag threshold and levels,
 and the evaluation report (per-k metrics, edits before a vandal is flagged next to ClueBot NG and
 STiki). Features come from ``wikiscore.features.user_behaviour`` — the same code live scoring
 uses. The main model uses nothing from other people or tools; only the signals variant adds
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,21 @@ DEFAULT_DATA = "../shared/data/umd-vews"  # relative to the repository root
 MAX_K = 10
 EVAL_KS: tuple[int | str, ...] = (*range(1, MAX_K + 1), "all")
 TARGET_FPR = 0.05
+MODEL_VERSION = "1.1.0"
+VERSION_HISTORY: tuple[dict[str, str], ...] = (
+    {
+        "version": "1.0.0",
+        "date": "2026-11-25",
+        "changes": "behaviour, title and username features; LightGBM; one Platt map",
+    },
+    {
+        "version": "1.1.0",
+        "date": "2026-11-25",
+        "changes": "calibration by prefix length (one slope, an intercept per number of edits "
+        "so far, cross-fitted), baked into the model file as one tree on `edits`: first-edit "
+        "probabilities no longer 6 points too high",
+    },
+)
 
 # Left out of the main model after cross-validation: the hour/weekday of edits (UTC) added
 # little (first-edit AUC +0.004) and stand in for the editor's time zone, i.e. where they live.
@@ -306,7 +322,7 @@ def fit_model(
     signals: bool,
     seed: int = 0,
     inner_folds: int = 5,
-    threads: int = 2,
+    threads: int = 1,
     rounds: int = ROUNDS,
 ) -> FittedModel:
     """Cross-fit text scores for the trees' rows, fit the trees, refit the text on all users."""
@@ -368,11 +384,45 @@ def cross_validate(
     signals: bool,
     n_folds: int = 5,
     seed: int = 0,
-    threads: int = 2,
+    threads: int = 1,
     rounds: int = ROUNDS,
     log: Any = None,
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Out-of-fold raw scores of every prefix of every user, and each user's fold."""
+    """Out-of-fold scores of every prefix of every user on the artifact's raw scale, and each
+    user's fold.
+
+    Each fold's scores come from the fold model that did not see the account and the prefix
+    calibration fitted on the *other* folds' out-of-fold scores (cross-fitted), expressed so
+    that the artifact's one Platt map (:meth:`PrefixCalibration.spec` of the calibration
+    fitted on all folds) turns them into the cross-fitted probabilities (see
+    :func:`cross_fitted_scores`).
+    """
+    labels = np.array([u.is_vandal for u in users])
+    raw, folds = out_of_fold_raw(
+        users,
+        signals=signals,
+        n_folds=n_folds,
+        seed=seed,
+        threads=threads,
+        rounds=rounds,
+        log=log,
+    )
+    scores, _ = cross_fitted_scores(raw, labels, folds)
+    return scores, folds
+
+
+def out_of_fold_raw(
+    users: Sequence[PreparedUser],
+    *,
+    signals: bool,
+    n_folds: int = 5,
+    seed: int = 0,
+    threads: int = 1,
+    rounds: int = ROUNDS,
+    log: Any = None,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Out-of-fold raw scores (the fold boosters' log-odds) of every prefix of every user, and
+    each user's fold."""
     labels = np.array([u.is_vandal for u in users])
     folds = fold_ids(labels, n_folds, seed)
     n_folds = int(folds.max()) + 1
@@ -396,6 +446,221 @@ def cross_validate(
         if log:
             log(f"fold {fold + 1}/{n_folds}: {time.monotonic() - started:.0f} s")
     return [s for s in oof if s is not None], folds
+
+
+# --- calibration by prefix length ---------------------------------------------------------------
+
+#: Prefix lengths (edits so far) sharing a calibration intercept; the last bucket is open.
+#: 1.0.0's one Platt map, fitted on the 11 pooled evaluation views, left first edits 6 points
+#: too high (mean probability 0.571 at k = 1 vs a base rate of 0.511): a one-edit account's
+#: only row is in all 11 views, and one-edit accounts are 77% vandals. Most of the fix is the
+#: population the map is fitted on (each account once per length it reached, see
+#: :func:`calibration_rows`); the per-length intercepts differ by up to ~0.2 in log-odds.
+CALIBRATION_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    *((k, k) for k in range(1, MAX_K + 1)),
+    (11, 15),
+    (16, 30),
+    (31, 100),
+    (101, None),
+)
+#: Inverse L2 strength of the calibration fit: bucket intercepts shrink toward the common one
+#: only where a bucket has few accounts (negligible on the full data).
+CALIBRATION_C = 10.0
+MIN_CALIBRATION_SLOPE = 0.05
+_BUCKET_STARTS = np.array([lo for lo, _ in CALIBRATION_BUCKETS])
+
+
+def calibration_bucket(edits: Any) -> np.ndarray:
+    """Index in :data:`CALIBRATION_BUCKETS` of each prefix length (edits so far, >= 1)."""
+    return np.searchsorted(_BUCKET_STARTS, np.asarray(edits), side="right") - 1
+
+
+@dataclass(frozen=True)
+class PrefixCalibration:
+    """Platt scaling with one slope and an intercept per prefix-length bucket:
+    ``p = sigmoid(slope * raw + intercepts[bucket(edits so far)])``."""
+
+    slope: float
+    intercepts: tuple[float, ...]
+
+    def logits(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated log-odds of one account's prefixes (raw scores, oldest first)."""
+        buckets = calibration_bucket(np.arange(1, len(raw) + 1))
+        return self.slope * np.asarray(raw) + np.asarray(self.intercepts)[buckets]
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Per bucket, what to add to the raw score so that the one Platt map of
+        :meth:`spec` gives this calibration (the first bucket's offset is 0)."""
+        intercepts = np.asarray(self.intercepts)
+        return (intercepts - intercepts[0]) / self.slope
+
+    def spec(self) -> dict[str, Any]:
+        """The artifact's calibration map, applied after the offsets (in the model file)."""
+        return {"method": "platt", "a": self.slope, "b": self.intercepts[0]}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": "platt by prefix length (one slope, one intercept per bucket)",
+            "buckets": [[lo, hi] for lo, hi in CALIBRATION_BUCKETS],
+            "slope": self.slope,
+            "intercepts": list(self.intercepts),
+            "raw_offsets_in_model_file": [float(x) for x in self.offsets],
+        }
+
+
+def calibration_rows(
+    sequences: Sequence[np.ndarray], labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(scores, labels, weights, buckets): accounts as a live scorer meets them.
+
+    Every account counts once in each bucket it reached: at each prefix length up to
+    :data:`MAX_K`, and spread evenly over its prefixes inside a longer bucket. Accounts that
+    stopped earlier are not repeated at longer lengths: live, nobody knows an account stopped.
+    """
+    xs, ys, ws, bs = [], [], [], []
+    for scores, label in zip(sequences, labels, strict=True):
+        n = len(scores)
+        buckets = calibration_bucket(np.arange(1, n + 1))
+        counts = np.bincount(buckets, minlength=len(CALIBRATION_BUCKETS))
+        xs.append(np.asarray(scores, dtype=np.float64))
+        ys.append(np.full(n, int(label)))
+        ws.append(1.0 / counts[buckets])
+        bs.append(buckets)
+    if not xs:
+        return np.zeros(0), np.zeros(0, int), np.zeros(0), np.zeros(0, int)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(bs)
+
+
+def fit_prefix_calibration(
+    sequences: Sequence[np.ndarray], labels: np.ndarray
+) -> PrefixCalibration:
+    """Fit :class:`PrefixCalibration` on (out-of-fold) raw scores of every prefix."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, y, w, b = calibration_rows(sequences, labels)
+    n_buckets = len(CALIBRATION_BUCKETS)
+    if len(set(y.tolist())) < 2:  # one class only (tiny data): the prior, no slope
+        rate = float(np.clip(y.mean() if y.size else 0.5, 1e-6, 1 - 1e-6))
+        return PrefixCalibration(1.0, (math.log(rate / (1 - rate)),) * n_buckets)
+    design = np.zeros((x.size, 1 + n_buckets))
+    design[:, 0] = x
+    design[np.arange(x.size), 1 + b] = 1.0
+    model = LogisticRegression(C=CALIBRATION_C, solver="lbfgs", max_iter=5000)
+    model.fit(design, y, sample_weight=w)
+    coef = model.coef_.ravel()
+    intercepts = tuple(float(model.intercept_[0] + c) for c in coef[1:])
+    return PrefixCalibration(max(float(coef[0]), MIN_CALIBRATION_SLOPE), intercepts)
+
+
+def cross_fitted_scores(
+    raw: Sequence[np.ndarray], labels: np.ndarray, folds: np.ndarray
+) -> tuple[list[np.ndarray], PrefixCalibration]:
+    """(each account's scores on the artifact's raw scale, calibrated by the map fitted on the
+    other folds; the map fitted on all folds, which the artifact keeps).
+
+    ``spec()`` of the returned map turns the scores into the cross-fitted probabilities.
+    """
+    final = fit_prefix_calibration(raw, labels)
+    out: list[np.ndarray] = [np.zeros(0)] * len(raw)
+    for fold in np.unique(folds).tolist():
+        inside = np.flatnonzero(folds != fold)
+        calibration = fit_prefix_calibration([raw[i] for i in inside.tolist()], labels[inside])
+        for i in np.flatnonzero(folds == fold).tolist():
+            out[i] = (calibration.logits(raw[i]) - final.intercepts[0]) / final.slope
+    return out, final
+
+
+def with_prefix_offsets(booster: Any, offsets: np.ndarray) -> Any:
+    """The booster plus one tree on the ``edits`` feature (column 0) adding ``offsets[bucket]``
+    to the raw score, so that the artifact's one Platt map calibrates by prefix length and
+    every consumer of the model file (live scoring, evaluation, audits) gets the same
+    probability. Checked on every bucket; RuntimeError if the merged model differs."""
+    import lightgbm as lgb
+
+    edits = np.arange(1, CALIBRATION_BUCKETS[-1][0] + 1, dtype=np.float64)
+    target = np.asarray(offsets, dtype=np.float64)[calibration_bucket(edits)]
+    params = {
+        "objective": "regression",
+        "learning_rate": 1.0,
+        "num_leaves": 2 * len(CALIBRATION_BUCKETS),
+        "min_data_in_leaf": 1,
+        "min_sum_hessian_in_leaf": 0.0,
+        "min_data_in_bin": 1,
+        "lambda_l2": 0.0,
+        "boost_from_average": False,
+        "verbose": -1,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": 1,
+        "seed": 0,
+    }
+    data = lgb.Dataset(edits.reshape(-1, 1), target, params={"min_data_in_bin": 1})
+    tree_text = lgb.train(params, data, num_boost_round=1).model_to_string()
+    tree = tree_text[tree_text.index("Tree=0\n") : tree_text.index("end of trees")]
+    tree = tree.replace("Tree=0\n", f"Tree={booster.num_trees()}\n", 1)
+    head, tail = booster.model_to_string().split("end of trees", 1)
+    # tree_sizes indexes the trees for parallel parsing; LightGBM parses sequentially without
+    # it, and writes it anew below.
+    head = "\n".join(line for line in head.split("\n") if not line.startswith("tree_sizes="))
+    merged = lgb.Booster(model_str=head + tree + "end of trees" + tail)
+    merged = lgb.Booster(model_str=merged.model_to_string())
+    probe_edits = np.array([*edits, 150.0, 1000.0, 1e6])
+    probe = np.full((probe_edits.size, booster.num_feature()), np.nan)
+    probe[:, 0] = probe_edits
+    added = merged.predict(probe, raw_score=True) - booster.predict(probe, raw_score=True)
+    expected = np.asarray(offsets)[calibration_bucket(probe_edits)]
+    if not np.allclose(added, expected, atol=1e-9):
+        raise RuntimeError("prefix-length offset tree does not reproduce the offsets")
+    return merged
+
+
+def compare_calibrations(
+    raw: Sequence[np.ndarray],
+    probabilities: Sequence[np.ndarray],
+    labels: np.ndarray,
+    folds: np.ndarray,
+) -> dict[str, Any]:
+    """The prefix calibration next to one Platt map on the pooled views (the 1.0.0 method),
+    both cross-fitted over the same folds: ECE and mean probability at k = 1 and "all",
+    pooled log loss."""
+    from sklearn.linear_model import LogisticRegression
+
+    from wikiscore.evaluation.metrics import expected_calibration_error, log_loss
+
+    y = labels.astype(int)
+    pooled: list[np.ndarray] = [np.zeros(0)] * len(raw)
+    for fold in np.unique(folds).tolist():
+        inside = np.flatnonzero(folds != fold)
+        x = np.concatenate([at_k([raw[i] for i in inside.tolist()], k) for k in EVAL_KS])
+        t = np.tile(y[inside], len(EVAL_KS))
+        if len(set(t.tolist())) < 2:
+            return {}
+        model = LogisticRegression(C=1e6, max_iter=1000).fit(x.reshape(-1, 1), t)
+        a, b = float(model.coef_[0, 0]), float(model.intercept_[0])
+        for i in np.flatnonzero(folds == fold).tolist():
+            pooled[i] = 1.0 / (1.0 + np.exp(-(a * raw[i] + b)))
+
+    def summary(p: Sequence[np.ndarray]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for k in (1, "all"):
+            at = at_k(p, k)
+            out[f"k{k}_ece"] = round(expected_calibration_error(y, at), 6)
+            out[f"k{k}_mean_probability"] = round(float(at.mean()), 6)
+        views = np.concatenate([at_k(p, k) for k in EVAL_KS])
+        out["pooled_log_loss"] = round(log_loss(np.tile(y, len(EVAL_KS)), views), 6)
+        return out
+
+    return {
+        "chosen": "platt by prefix length",
+        "criterion": "calibration at each prefix length as accounts are met live; "
+        "cross-fitted by account fold",
+        "base_rate": round(float(y.mean()), 6),
+        "methods": {
+            "platt by prefix length": summary(probabilities),
+            "one platt map on pooled views (1.0.0)": summary(pooled),
+        },
+    }
 
 
 # --- metrics -------------------------------------------------------------------------------------
@@ -550,7 +815,9 @@ def _data_dir(data: Path | str | None) -> Path:
 
 
 def _threads(options: dict[str, Any]) -> int:
-    return int(options.get("threads") or min(2, os.cpu_count() or 1))
+    # One thread by default: a fold's trees take ~15 s on one core, and a second thread
+    # mostly waits on a shared machine.
+    return int(options.get("threads") or 1)
 
 
 # --- artifact ------------------------------------------------------------------------------------
@@ -641,7 +908,7 @@ def write_user_artifact(
     (out / TEXT_SCORERS_FILE).write_bytes(text_bytes)
     metadata = {
         "name": name,
-        "version": "1.0.0",
+        "version": MODEL_VERSION,
         "kind": "user",
         "inputs": InputSpec(features=model.feature_names).to_json(),
         "calibration": calibration,
@@ -687,8 +954,6 @@ def train(
     Options: ``folds`` (5), ``seed`` (0), ``threads``, ``rounds`` (250), ``bootstrap``
     (resamples for the CV confidence intervals, 200), ``log`` (a callable for progress lines).
     """
-    from wikiscore.training.selection import fit_calibration
-
     options = dict(options or {})
     started = time.monotonic()
     log = options.get("log")
@@ -701,19 +966,16 @@ def train(
     labels = np.array([u.is_vandal for u in users])
     if log:
         log(f"{len(users)} users ({int(labels.sum())} vandals) from {dataset.directory}")
-    oof_raw, folds = cross_validate(
+    oof_raw, folds = out_of_fold_raw(
         users, signals=signals, n_folds=n_folds, seed=seed, threads=threads, rounds=rounds, log=log
     )
-    pooled_raw = np.concatenate([at_k(oof_raw, k) for k in EVAL_KS])
-    pooled_y = np.tile(labels.astype(int), len(EVAL_KS))
     # Platt, not isotonic: isotonic's plateaus tie many accounts at one probability, so a
-    # threshold for a 5% false-positive rate can only land on 4.2% or 6%; the calibration
-    # error of the two differs little (cross-fitted ECE 0.003 vs 0.001, log loss 0.2644 vs
-    # 0.2641 in CV).
-    calibration, calibration_report = fit_calibration(
-        pooled_raw, pooled_y, methods=("platt",), seed=seed
-    )
-    oof = _calibrated(calibration, oof_raw)
+    # threshold for a 5% false-positive rate can only land on 4.2% or 6%. One slope, one
+    # intercept per prefix length (cross-fitted: each fold calibrated by the other folds).
+    oof_scores, prefix_calibration = cross_fitted_scores(oof_raw, labels, folds)
+    calibration = prefix_calibration.spec()
+    oof = _calibrated(calibration, oof_scores)
+    calibration_report = compare_calibrations(oof_raw, oof, labels, folds)
     levels = build_user_levels(oof, labels)
     flag_threshold = next(lv["threshold"] for lv in levels if lv["name"] == "likely_vandal")
     cv_metrics = {
@@ -731,6 +993,7 @@ def train(
         log("fitting the final model on all users")
     fitted_users = [u for u in users if used_for_fitting(u)]
     final = fit_model(fitted_users, signals=signals, seed=seed, threads=threads, rounds=rounds)
+    final.booster = with_prefix_offsets(final.booster, prefix_calibration.offsets)
     p_pooled, y_pooled = _pooled_views(oof, labels)
     name = f"enwiki-{SIGNALS_MODEL_NAME if signals else MODEL_NAME}"
     write_user_artifact(
@@ -751,14 +1014,12 @@ def train(
                     else "; nothing from other people or tools."
                 )
             ),
+            "version_history": list(VERSION_HISTORY),
             "flag_threshold": flag_threshold,
             "flag_threshold_user_fpr": TARGET_FPR,
-            "base_rate_note": (
-                "Calibrated on the VEWS sample, about half vandals; among all new accounts "
-                "vandals are far rarer, so read probabilities as relative risk and use the "
-                "levels (set by false-positive rate among benign accounts)."
-            ),
+            "base_rate_note": _base_rate_note(cv_metrics),
             "calibration_report": calibration_report,
+            "prefix_calibration": prefix_calibration.to_json(),
             "cv": cv_metrics,
             "training": {
                 "data": dataset.summary(),
@@ -786,6 +1047,21 @@ def train(
         "cv": _headline(cv_metrics),
         "seconds": round(time.monotonic() - started, 1),
     }
+
+
+def _base_rate_note(cv_metrics: dict[str, Any]) -> str:
+    ece = {k: cv_metrics["per_k"][k]["ece"]["value"] for k in ("1", "all")}
+    return (
+        "Calibrated on the VEWS sample, about half vandals; among all new accounts vandals are "
+        "far rarer, so read probabilities as relative risk and use the levels (set by "
+        "false-positive rate among benign accounts). Probabilities are calibrated for each "
+        "number of edits so far, over the accounts that reached it, as a live scorer meets "
+        f"them (cross-validated ECE {ece['1']:.3f} after the first edit). An account that "
+        "stopped editing early, often because it was blocked, is not known to have stopped "
+        "when scored, so after an account's last edit the probability is lower than the share "
+        "of vandals among accounts that stopped there (ECE over accounts after all their "
+        f"edits {ece['all']:.3f})."
+    )
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
