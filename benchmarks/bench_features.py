@@ -97,11 +97,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def clear_caches() -> None:
-    from wikiscore.features import wordlists
+    from wikiscore.features import matching, wordlists
     from wikiscore.features.wikitext import tokenizer
 
     tokenizer._TYPE_CACHE.clear()
     wordlists._CONTENT_KEYS.clear()
+    matching._last_window = ("", 0, 0, "", "")  # the last window lower-cased (one text)
 
 
 def bench_features(records: list[Any], repeat: int) -> dict[str, Any]:

@@ -215,3 +215,38 @@ def test_sequence_matcher_equals_difflib(paths: str, monkeypatch: pytest.MonkeyP
             a, b = b, a
         expected = SequenceMatcher(None, a, b).get_opcodes()
         assert FastSequenceMatcher(a, b, alphabet).get_opcodes() == expected
+
+
+# --- the ASCII-lowered view and the one-pass run length (speed shortcuts) ---------------------
+def test_ascii_view_counts_keys_as_the_full_lowercase_does() -> None:
+    """Counting a key through ``LoweredText`` (its cheap ASCII view for ASCII keys) gives the
+    count the full ``lower_for_matching`` text gives, on text mixing the non-ASCII characters
+    that lower to ASCII (İ ı ſ K), other scripts and the word lists' own words."""
+    from wikiscore.features.matching import LoweredText
+
+    english = language_lists("en")
+    rng = random.Random(5)
+    pieces = ["fuck", "SHIT", "lol", "hahaha", "İ", "ı", "ſ", "\u212a", "é", "Σ", "σς", "日本",
+              "ass", "Poop", "wtf", " ", " ", "\n", ".", "!"]  # fmt: skip
+    for word_list in (english.badwords, english.informals):
+        assert word_list is not None
+        keys = sorted({match_key(p) for p in ("fuck", "shit", "lol", "haha", "ass", "poop", "wtf")})
+        for _ in range(300):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40)))
+            for key in keys:
+                expected = word_list.count_key(text, lower_for_matching(text), key)
+                assert word_list.count_key(text, LoweredText(text), key) == expected, (text, key)
+
+
+def test_longest_run_matches_a_plain_scan() -> None:
+    from itertools import groupby
+
+    from wikiscore.features.edit import longest_run
+
+    rng = random.Random(9)
+    for _ in range(2000):
+        text = "".join(
+            rng.choice("aab!!é日 ") * rng.randrange(1, 6) for _ in range(rng.randrange(0, 12))
+        )
+        expected = max((len(list(run)) for _, run in groupby(text)), default=0)
+        assert longest_run(text) == expected, text

@@ -21,13 +21,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import add, gt, truediv
 from typing import Any
 
 import numpy as np
 
 from wikiscore.errors import InvalidInput, WikiscoreError
 from wikiscore.features.graph import Graph, Node
-from wikiscore.features.matching import RegexList, prop_delta
+from wikiscore.features.matching import RegexList
 from wikiscore.features.wikitext.diff import EditDiff
 from wikiscore.features.wikitext.pair import TextPair
 from wikiscore.features.wordlists import LanguageLists, language_lists
@@ -129,31 +131,35 @@ def _as_datetime(value: Any, what: str) -> datetime | None:
 
 
 # --- features --------------------------------------------------------------------------------
+# Per length n: a run of n or more copies of one code point (greedy: to the end of the run).
 _RUN_PATTERNS: dict[int, re.Pattern[str]] = {}
+_RUN_PATTERNS_LIMIT = 256
 
 
-def _has_run(text: str, length: int) -> bool:
+def _run_of_at_least(length: int) -> re.Pattern[str]:
     pattern = _RUN_PATTERNS.get(length)
     if pattern is None:
-        pattern = _RUN_PATTERNS[length] = re.compile(r"(.)\1{" + str(length - 1) + "}", re.DOTALL)
-    return pattern.search(text) is not None
+        pattern = re.compile(r"(.)\1{" + str(length - 1) + ",}", re.DOTALL)
+        if len(_RUN_PATTERNS) < _RUN_PATTERNS_LIMIT:
+            _RUN_PATTERNS[length] = pattern
+    return pattern
 
 
 def longest_run(text: str) -> int:
-    """Length of the longest run of one repeated code point in ``text`` (0 for "")."""
+    """Length of the longest run of one repeated code point in ``text`` (0 for "").
+
+    One pass from left to right: each search looks for a run longer than the best so far,
+    starting where the last one ended (a match is a whole run: it starts where the run starts,
+    since any earlier start would have matched first, and is greedy to its end)."""
     if not text:
         return 0
-    best, step = 1, 2
-    while _has_run(text, step):  # gallop, then binary search in [best, step)
-        best, step = step, step * 2
-    low, high = best, step - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if _has_run(text, middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    best, position = 1, 0
+    while True:
+        match = _run_of_at_least(best + 1).search(text, position)
+        if match is None:
+            return best
+        position = match.end()
+        best = position - match.start()
 
 
 def _longest_repeated_char_added(diff: EditDiff) -> int:
@@ -187,8 +193,12 @@ def _seconds_since_registration(
 
 
 def _prop_sum(counts: tuple[dict[str, int], dict[str, int]]) -> float:
-    delta, parent_counts = counts
-    return float(sum(prop_delta(delta, parent_counts).values()))
+    """``sum(prop_delta(delta, parent_counts).values())``: ``n / (old + 1)`` for a key whose
+    count grew by n, ``n / old`` for one that shrank; summed in the same order, in C."""
+    delta, parent = counts
+    changes = list(delta.values())
+    olds = map(parent.get, delta, repeat(0))
+    return float(sum(map(truediv, changes, map(add, olds, map(gt, changes, repeat(0))))))
 
 
 def _language_nodes(lists: LanguageLists) -> list[Node]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from wikiscore.errors import InvalidInput
@@ -26,6 +27,11 @@ class Node:
     compute: Callable[..., Any]
     depends_on: tuple[str, ...] = ()
     doc: str = ""
+
+
+# A node ready to run: its name, its function, a getter of its inputs from the values (one
+# value for one input, a tuple for more; None for none) and how many inputs it has.
+_Step = tuple[str, Callable[..., Any], "itemgetter[Any] | None", int]
 
 
 class UnknownNode(InvalidInput):
@@ -52,6 +58,7 @@ class Graph:
         self.roots = frozenset(roots)  # names that must be given (e.g. "record")
         self.aliases = dict(aliases or {})
         self._plans: dict[tuple[tuple[str, ...], frozenset[str]], tuple[Node, ...]] = {}
+        self._step_cache: dict[tuple[tuple[str, ...], frozenset[str]], tuple[_Step, ...]] = {}
 
     def canonical(self, name: str) -> str:
         name = self.aliases.get(name, name)
@@ -98,16 +105,37 @@ class Graph:
             self._plans[key] = plan
         return plan
 
+    def _steps(self, targets: Sequence[str], given: Iterable[str]) -> tuple[_Step, ...]:
+        """The plan as steps ready to run: (name, function, getter of its inputs, how many)."""
+        key = (tuple(targets), frozenset(given))
+        steps = self._step_cache.get(key)
+        if steps is None:
+            steps = tuple(
+                (node.name, node.compute, itemgetter(*node.depends_on), len(node.depends_on))
+                if node.depends_on
+                else (node.name, node.compute, None, 0)
+                for node in self.plan(*key)
+            )
+            if len(self._step_cache) < 1024:
+                self._step_cache[key] = steps
+        return steps
+
+    def _run(self, targets: Sequence[str], given: Mapping[str, Any]) -> dict[str, Any]:
+        values = dict(given)
+        for name, compute, inputs, count in self._steps(targets, values):
+            if count == 1:
+                values[name] = compute(inputs(values))  # type: ignore[misc]
+            elif count:
+                values[name] = compute(*inputs(values))  # type: ignore[misc]
+            else:
+                values[name] = compute()
+        return values
+
     def solve(self, targets: Sequence[str], given: Mapping[str, Any]) -> list[Any]:
         """Values of ``targets`` given some values (each needed node computed once)."""
-        values = dict(given)
-        for node in self.plan(targets, values.keys()):
-            values[node.name] = node.compute(*[values[d] for d in node.depends_on])
+        values = self._run(targets, given)
         return [values[target] for target in targets]
 
     def solve_values(self, targets: Sequence[str], given: Mapping[str, Any]) -> dict[str, Any]:
         """Like ``solve`` but returns every value computed or given, by name."""
-        values = dict(given)
-        for node in self.plan(targets, values.keys()):
-            values[node.name] = node.compute(*[values[d] for d in node.depends_on])
-        return values
+        return self._run(targets, given)

@@ -16,6 +16,9 @@ character is a *barrier*: no match crosses it, and the scanner is back in step r
 So the matches of a text are the matches of its barrier-to-barrier windows, windows shared by
 both texts cancel out, and a key's count in the parent can be found by scanning only the windows
 around the places where the key's letters occur.
+
+Also owns ``LoweredText`` (the lower-cased views in which those places are looked for) and the
+common prefix/suffix lengths of two texts.
 """
 
 from __future__ import annotations
@@ -272,8 +275,8 @@ class RegexList:
         the same alone as in its text: its edges are barriers (or the ends of the text)."""
         if self._dispatch is None:
             return self.key_counts(text, text, start, end)
-        window = text[start:end]
-        return self.key_counts(window, lower_for_matching(window))
+        window, lowered = _lowered_window(text, start, end)
+        return self.key_counts(window, lowered)
 
     # --- windows ----------------------------------------------------------------------------
     def _window_start(self, text: str, position: int) -> int:
@@ -338,11 +341,12 @@ class RegexList:
                 counts[key] += n * times
         return counts
 
-    def count_key(self, text: str, lowered: str, key: str) -> int:
+    def count_key(self, text: str, lowered: str | LoweredText, key: str) -> int:
         """How many matches in ``text`` have this key. Only the windows around occurrences of
         the key's letters (in ``lowered``) are scanned."""
         if not self.windowed:
-            return self.key_counts(text, lowered)[key]
+            full = lowered.full if isinstance(lowered, LoweredText) else lowered
+            return self.key_counts(text, full)[key]
         haystack, needle = key_haystack(lowered, key)
         boundary = _BOUNDARY_RE.match
         total = 0
@@ -359,14 +363,73 @@ class RegexList:
         return total
 
 
-def key_haystack(lowered: str, key: str) -> tuple[str, str]:
-    """Where to look for a key's letters: ``(text, needle)`` such that every occurrence of
-    something with this key in the original text is an occurrence of ``needle`` in ``text``.
+# The last window lowered: the word lists of one edit (badwords, informals) scan the same
+# windows one after the other, so each is copied and lower-cased once, not once per list.
+_last_window: tuple[str, int, int | None, str, str] = ("", 0, 0, "", "")
 
-    ``lowered`` is ``lower_for_matching(original)``. Only the lower case of Σ depends on its
-    neighbours (σ or final ς), so keys holding a sigma are looked up sigma-blind.
+
+def _lowered_window(text: str, start: int, end: int | None) -> tuple[str, str]:
+    """``text[start:end]`` and its ``lower_for_matching``."""
+    global _last_window
+    last = _last_window  # one read: another thread may replace it meanwhile
+    if last[0] is text and last[1] == start and last[2] == end:
+        return last[3], last[4]
+    window = text[start:end]
+    lowered = lower_for_matching(window)
+    _last_window = (text, start, end, window, lowered)
+    return window, lowered
+
+
+class LoweredText:
+    """Lower-cased views of a text for finding where a key's letters occur, each made on first
+    use: ``full`` is ``lower_for_matching(text)``; for a key whose letters are ASCII, a cheaper
+    bytes view is enough (``str.lower`` is slow on text with any non-ASCII character)."""
+
+    __slots__ = ("_ascii", "_full", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._full: str | None = None
+        self._ascii: bytes | None = None
+
+    @property
+    def full(self) -> str:
+        if self._full is None:
+            self._full = lower_for_matching(self.text)
+        return self._full
+
+    def ascii_view(self) -> bytes:
+        """The text with every character whose ``lower_for_matching`` is an ASCII character
+        replaced by that character and every other character by "?", one byte per character:
+        an ASCII needle occurs here wherever it occurs in ``full`` (and maybe where "?" is in
+        the needle). The non-ASCII characters that lower to ASCII are exactly these four."""
+        if self._ascii is None:
+            text = self.text
+            if not text.isascii():
+                for char, lower in _LOWERS_TO_ASCII:
+                    if char in text:
+                        text = text.replace(char, lower)
+            self._ascii = text.encode("ascii", "replace").lower()
+        return self._ascii
+
+
+_LOWERS_TO_ASCII = (("İ", "i"), ("ı", "i"), ("ſ", "s"), ("\u212a", "k"))
+
+
+def key_haystack(lowered: str | LoweredText, key: str) -> tuple[Any, Any]:
+    """Where to look for a key's letters: ``(text, needle)`` (both ``str`` or both ``bytes``)
+    such that every occurrence of something with this key in the original text is an
+    occurrence of ``needle`` in ``text``, at the same position.
+
+    ``lowered`` is ``lower_for_matching(original)`` or a ``LoweredText`` of it. Only the lower
+    case of Σ depends on its neighbours (σ or final ς), so keys holding a sigma are looked up
+    sigma-blind.
     """
     needle = key.replace("ı", "i").replace("ſ", "s")
+    if isinstance(lowered, LoweredText):
+        if needle.isascii():
+            return lowered.ascii_view(), needle.encode("ascii")
+        lowered = lowered.full
     if "σ" in needle or "ς" in needle:
         return lowered.replace("ς", "σ"), needle.replace("ς", "σ")
     return lowered, needle

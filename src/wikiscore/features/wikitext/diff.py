@@ -130,19 +130,20 @@ class _Sequence:
         self._get = ids.__getitem__
         self.items: list[str] = []
         self.chunk_starts: list[int] = []  # index of each chunk's first item
-        # (token strings, their types) or, for a whitespace token, (strings, None); a cluster
-        # is None.
-        self.chunks: list[tuple[Sequence[str], list[int] | None] | None] = []
+        # (token strings, their types, their text joined) or, for a whitespace token,
+        # (strings, None, text); a cluster is None.
+        self.chunks: list[tuple[Sequence[str], list[int] | None, str] | None] = []
 
     def token(self, string: str) -> None:
         """One whitespace token (never a word)."""
         self.chunk_starts.append(len(self.items))
-        self.chunks.append(((string,), None))
+        self.chunks.append(((string,), None, string))
         self.items.append(self._get(string))
 
-    def tokens(self, strings: list[str], types: list[int]) -> None:
+    def tokens(self, strings: list[str], types: list[int], text: str) -> None:
+        """The tokens of a paragraph or sentence (``text``: all of them joined)."""
         self.chunk_starts.append(len(self.items))
-        self.chunks.append((strings, types))
+        self.chunks.append((strings, types, text))
         self.items.extend(map(self._get, strings))
 
     def cluster(self, text: str) -> None:
@@ -168,14 +169,15 @@ class _Sequence:
                     segments.append("".join(run))
                     run = []
                 continue
-            strings, types = chunk
+            strings, types, text = chunk
             end = starts[index] if index < count else len(self.items)
             lo, hi = max(start, first) - first, min(stop, end) - first
             if lo or hi != end - first:
                 strings = strings[lo:hi]
                 if types is not None:
                     types = types[lo:hi]
-            run.extend(strings)
+                text = "".join(strings)
+            run.append(text)
             if types is not None:
                 words.extend(compress(strings, map(_IS_WORD.__getitem__, types)))
         if run:
@@ -245,7 +247,8 @@ def diff_layouts(parent: Layout, new: Layout, cache: Cache) -> EditDiff:
             if sentence_text in parent_paragraphs or sentence_text in parent_sentences:
                 new_seq.cluster(sentence_text)
             else:
-                new_seq.tokens(*piece.tokens())  # type: ignore[union-attr]
+                strings, types = piece.tokens()  # type: ignore[union-attr]
+                new_seq.tokens(strings, types, sentence_text)
 
     few = len(looked_up) <= _FEW_LOOKUPS
     parent_seq = items.sequence()
@@ -259,7 +262,8 @@ def diff_layouts(parent: Layout, new: Layout, cache: Cache) -> EditDiff:
             parent_seq.cluster(text)
             continue
         if few and not unit.is_segmented(cache) and not any(t in text for t in looked_up):
-            parent_seq.tokens(*unit.tokens(cache))
+            strings, types = unit.tokens(cache)
+            parent_seq.tokens(strings, types, text)
             continue
         for piece in unit.pieces(cache):
             if isinstance(piece, str):
@@ -267,7 +271,8 @@ def diff_layouts(parent: Layout, new: Layout, cache: Cache) -> EditDiff:
             elif piece.text in looked_up:
                 parent_seq.cluster(piece.text)
             else:
-                parent_seq.tokens(*piece.tokens())
+                strings, types = piece.tokens()
+                parent_seq.tokens(strings, types, piece.text)
 
     return _expand(parent_seq, new_seq, len(items.ids))
 

@@ -335,8 +335,18 @@ class FastSequenceMatcher(SequenceMatcher):
             j = int(np.flatnonzero(b_valid & (b_hash == a_hash[i]))[0])
             return i, j
 
-        low, high = 0, upper  # a run of length ``low`` exists; none longer than ``high``
+        # A run that certainly exists: the longest stretch free of popular items in the common
+        # prefix or suffix of the ranges. Usually nothing is longer (two versions of one long
+        # text), which one round of hashing proves, instead of a whole binary search.
+        low = min(upper, self._aligned_run(a_part, b_part, a_popular))
+        high = upper  # a run of length ``low`` exists; none longer than ``high``
         found: tuple[int, int] | None = None
+        if low < high:
+            pair = first_pair(low + 1)
+            if pair is None:
+                high = low
+            else:
+                low, found = low + 1, pair
         while low < high:
             middle = (low + high + 1) // 2
             pair = first_pair(middle)
@@ -346,12 +356,28 @@ class FastSequenceMatcher(SequenceMatcher):
                 low, found = middle, pair
         if low == 0:
             return alo, blo, 0
+        if found is None:
+            found = first_pair(low)
         if found is None or low != high:  # pragma: no cover - the search always sets both
             return None
         i, j = found
         if not np.array_equal(a_part[i : i + low], b_part[j : j + low]):
             return None
         return alo + i, blo + j, low
+
+    @staticmethod
+    def _aligned_run(a_part: np.ndarray, b_part: np.ndarray, a_popular: np.ndarray) -> int:
+        """Length of the longest run of equal pairs free of popular items in the common prefix
+        or the common suffix of two item arrays (a run that exists, not always the longest)."""
+        size = min(a_part.size, b_part.size)
+        unequal = np.flatnonzero(a_part[:size] != b_part[:size])
+        prefix = int(unequal[0]) if unequal.size else size
+        unequal = np.flatnonzero(a_part[::-1][:size] != b_part[::-1][:size])
+        suffix = int(unequal[0]) if unequal.size else size
+        best = _longest_run(~a_popular[:prefix]) if prefix else 0
+        if suffix:
+            best = max(best, _longest_run(~a_popular[a_part.size - suffix :]))
+        return best
 
     def _longest_core_numpy(
         self, alo: int, ahi: int, blo: int, bhi: int, max_pairs: int | None = None

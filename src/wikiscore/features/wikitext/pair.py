@@ -12,8 +12,10 @@ from collections import Counter
 from collections.abc import Callable
 from functools import cached_property
 from itertools import compress
+from operator import neg
 
 from wikiscore.features.matching import (
+    LoweredText,
     RegexList,
     common_prefix_length,
     common_suffix_length,
@@ -76,8 +78,8 @@ class TextPair:
         return common_suffix_length(self.parent, self.new, self.prefix)
 
     @cached_property
-    def parent_lowered(self) -> str:
-        return lower_for_matching(self.parent)
+    def parent_lowered(self) -> LoweredText:
+        return LoweredText(self.parent)
 
     @cached_property
     def new_lowered(self) -> str:
@@ -210,11 +212,18 @@ class TextPair:
                 whole_paragraphs_lost = False
         for text, times in surplus.items():
             words = by_text[text].words(self.cache)
-            (gained if times > 0 else lost).extend(words * abs(times))
+            (gained if times > 0 else lost).extend(words if abs(times) == 1 else words * abs(times))
         change = count_keys(gained)
         lost_counts = count_keys(lost)
-        change.subtract(lost_counts)
-        delta = {key: n for key, n in change.items() if n}
+        # ``change - lost_counts`` without zeros, ordered as ``Counter.subtract`` leaves it (keys
+        # gained first, then keys only lost): a loop over the keys gained only, the rest in C.
+        only_lost = dict(zip(lost_counts, map(neg, lost_counts.values()), strict=True))
+        delta = {}
+        for key, n in change.items():
+            n += only_lost.pop(key, 0)
+            if n:
+                delta[key] = n
+        delta.update(only_lost)
         if not delta:
             return delta, {}
         cache = self.cache
@@ -243,11 +252,12 @@ class TextPair:
             if whole_paragraphs_lost:
                 times += min(surplus.get(text, 0), 0)  # copies not in ``lost``
             if times:
-                everything.extend(in_parent[text].words(cache) * times)
+                words = in_parent[text].words(cache)
+                everything.extend(words if times == 1 else words * times)
         totals = count_keys(everything)
         if whole_paragraphs_lost:
             totals.update(lost_counts)
-        return delta, {key: totals[key] for key in delta}
+        return delta, dict(zip(delta, map(totals.__getitem__, delta), strict=True))
 
 
 def _middle_words(tokens: Tokens, shared: SharedTokens) -> list[str]:

@@ -314,10 +314,26 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Tokens:
     types = list(map(_TYPE_CACHE.get, strings))
     if None in types:
         # Type each token string not seen before once (not once per occurrence), then fill in.
-        unseen = set(compress(strings, map(_IS_NONE, types)))
-        fresh = {token: _type_of(token) for token in unseen}
-        types = list(map(fresh.get, strings, types))
+        types = list(
+            map(_type_unseen(set(compress(strings, map(_IS_NONE, types)))).get, strings, types)
+        )
     return Tokens(strings, types)  # type: ignore[arg-type]
+
+
+def _type_unseen(unseen: set[str]) -> dict[str, int]:
+    """Types of token strings not in the cache (and add them to it). Most are ASCII words or
+    numbers: those are picked out by C-level filters, not one call of ``_type_of`` each."""
+    ascii_tokens = list(filter(str.isascii, unseen))
+    fresh = dict.fromkeys(filter(str.isalpha, ascii_tokens), WORD)
+    fresh.update(dict.fromkeys(filter(str.isdigit, ascii_tokens), NUMBER))
+    if len(_TYPE_CACHE) + len(fresh) >= _TYPE_CACHE_LIMIT:
+        _TYPE_CACHE.clear()
+    _TYPE_CACHE.update(fresh)
+    if len(fresh) < len(unseen):
+        for token in unseen:
+            if token not in fresh:
+                fresh[token] = _type_of(token)
+    return fresh
 
 
 def scan_words(text: str) -> list[str]:

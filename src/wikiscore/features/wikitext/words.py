@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 
-from wikiscore.features.matching import key_haystack
+from wikiscore.features.matching import LoweredText, key_haystack
 from wikiscore.features.wikitext.layout import Cache, Layout
 from wikiscore.features.wikitext.tokenizer import (
     PLAIN_TOKEN_RE,
@@ -59,7 +59,7 @@ def token_at(text: str, lo: int, position: int, tags: TagIndex | None = None) ->
 
 def count_word_key(
     layout: Layout,
-    lowered: str,
+    lowered: str | LoweredText,
     key: str,
     cache: Cache,
     key_of: Callable[[str], str | None],
@@ -71,13 +71,13 @@ def count_word_key(
 
 def count_word_key_occurrences(
     layout: Layout,
-    lowered: str,
+    lowered: str | LoweredText,
     key: str,
     cache: Cache,
     key_of: Callable[[str], str | None],
 ) -> tuple[int, int]:
     """Word tokens of ``layout.text`` for which ``key_of(token) == key``, found where the key's
-    letters occur. ``lowered`` is ``lower_for_matching(layout.text)``.
+    letters occur. ``lowered`` is ``lower_for_matching(layout.text)`` or its ``LoweredText``.
 
     In a paragraph whose tokens are known, an occurrence is checked against the token that
     starts there; elsewhere by tokenizing a few characters from a sync point before it.
