@@ -111,6 +111,7 @@ async def _score_context(
     return json_response({wiki: doc})
 
 
+@router.get("/v3/scores", include_in_schema=False)  # ORES answers with or without the slash
 @router.get("/v3/scores/", summary="Contexts (wikis) and the models each offers")
 async def ores_contexts(
     request: Request,
@@ -127,13 +128,7 @@ async def ores_contexts(
     return json_response(doc)
 
 
-@router.get("/v3/scores", include_in_schema=False)
-async def ores_contexts_no_slash(
-    request: Request, model_info: str | None = Query(None)
-) -> Response:
-    return await ores_contexts(request, model_info)
-
-
+@router.get("/v3/scores/{context}", include_in_schema=False)
 @router.get(
     "/v3/scores/{context}/",
     summary="Score up to 50 revisions with one or more models",
@@ -163,22 +158,7 @@ async def ores_scores(
     )
 
 
-@router.get("/v3/scores/{context}", include_in_schema=False)
-async def ores_scores_no_slash(
-    request: Request,
-    context: str,
-    models: str | None = Query(None),
-    revids: str | None = Query(None),
-    features: str | None = Query(None),
-    model_info: str | None = Query(None),
-    explain: str | None = Query(None),
-    scorer: Scorer = Depends(get_scorer),
-) -> Response:
-    return await ores_scores(
-        request, context, models, revids, features, model_info, explain, scorer
-    )
-
-
+@router.get("/v3/scores/{context}/{revid}", include_in_schema=False)
 @router.get("/v3/scores/{context}/{revid}/", summary="Score one revision with every model")
 async def ores_revision(
     request: Request,
@@ -204,22 +184,7 @@ async def ores_revision(
     )
 
 
-@router.get("/v3/scores/{context}/{revid}", include_in_schema=False)
-async def ores_revision_no_slash(
-    request: Request,
-    context: str,
-    revid: str,
-    models: str | None = Query(None),
-    features: str | None = Query(None),
-    model_info: str | None = Query(None),
-    explain: str | None = Query(None),
-    scorer: Scorer = Depends(get_scorer),
-) -> Response:
-    return await ores_revision(
-        request, context, revid, models, features, model_info, explain, scorer
-    )
-
-
+@router.get("/v3/scores/{context}/{revid}/{model}", include_in_schema=False)
 @router.get("/v3/scores/{context}/{revid}/{model}/", summary="Score one revision with one model")
 async def ores_revision_model(
     request: Request,
@@ -248,20 +213,4 @@ async def ores_revision_model(
         info_paths=parse_names(model_info, "model_info"),
         request_params=request.query_params,
         model_status=404,
-    )
-
-
-@router.get("/v3/scores/{context}/{revid}/{model}", include_in_schema=False)
-async def ores_revision_model_no_slash(
-    request: Request,
-    context: str,
-    revid: str,
-    model: str,
-    features: str | None = Query(None),
-    model_info: str | None = Query(None),
-    explain: str | None = Query(None),
-    scorer: Scorer = Depends(get_scorer),
-) -> Response:
-    return await ores_revision_model(
-        request, context, revid, model, features, model_info, explain, scorer
     )
