@@ -37,7 +37,7 @@ def parse_timestamp(value: Any) -> datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str):
         text = value.strip()
-        if len(text) == 14 and text.isdigit():
+        if len(text) == 14 and text.isascii() and text.isdigit():
             return datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -131,6 +131,9 @@ def test_features_explanations_and_threshold_queries(
         ("/v3/scores/testwiki/?revids=1&models=damaging", 400, "not available for testwiki"),
         ("/v3/scores/testwiki/1/damaging/", 404, "not available for testwiki"),
         ("/v3/scores/testwiki/-5/", 400, "not a revision id"),
+        # Digits str.isdigit() accepts but int() refuses ("³") or reads (Arabic-Indic "١٢").
+        ("/v3/scores/testwiki/%C2%B3/editrisk/", 400, "not a revision id"),
+        ("/v3/scores/testwiki/?revids=%D9%A1%D9%A2", 400, "not a revision id"),
         ("/v3/scores/testwiki/?revids=1&features=maybe", 400, "features must be true or false"),
         ("/v3/scores/nowiki/?revids=1", 404, "Contexts: testwiki"),
         ("/v3/scores/testwiki/?models=editrisk&model_info=statistics.nope", 400, "'nope'"),

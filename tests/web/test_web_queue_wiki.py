@@ -99,6 +99,8 @@ def test_namespace_filter_and_rows_fragment(client: TestClient) -> None:
         ("/?wiki=testwiki&model=nope", 404, "model &#39;nope&#39; does not serve testwiki"),
         ("/?wiki=frwiki", 404, "no edit model serves frwiki"),
         ("/patrol/review/testwiki/abc", 400, "a revision id is a positive whole number"),
+        ("/patrol/review/testwiki/%C2%B3", 400, "a revision id is a positive whole number"),
+        ("/?wiki=testwiki&limit=%C2%B3", 400, "limit must be a whole number from 1 to 100"),
         ("/patrol/review/nosuchwiki/5", 404, "unknown wiki"),
     ],
 )

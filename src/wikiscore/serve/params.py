@@ -42,7 +42,7 @@ def parse_rev_id(value: Any, name: str = "rev_id") -> int:
         raise bad(f"{name} must be a positive integer revision id, got {json.dumps(value)}")
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # int() would take "١٢", not "³"
             raise bad(f"{name}: {value[:40]!r} is not a revision id (a positive integer)")
         value = int(text)
     if not isinstance(value, int):

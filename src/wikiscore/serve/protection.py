@@ -219,7 +219,7 @@ class GuardMiddleware:
             return 414, error_doc(414, "uri_too_long", f"query string over {limit} characters"), {}
         length = headers.get("content-length")
         if length is not None:
-            if not length.isdigit():
+            if not (length.isascii() and length.isdigit()):
                 return 400, error_doc(400, "invalid_input", "Content-Length is not a number"), {}
             if int(length) > self.settings.max_body_bytes:
                 metrics.REJECTED.labels("body").inc()

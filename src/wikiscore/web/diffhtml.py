@@ -34,7 +34,7 @@ class _Sanitizer(HTMLParser):
         for name, value in attrs:
             if name not in _ALLOWED_ATTRS or value is None:
                 continue
-            if name == "colspan" and not value.isdigit():
+            if name == "colspan" and not (value.isascii() and value.isdigit()):
                 continue
             kept.append(f' {name}="{escape(value, quote=True)}"')
         self.out.append(f"<{tag}{''.join(kept)}>")

@@ -424,7 +424,7 @@ def parse_query(request: Request, svc: PatrolServices) -> QueueQuery:
     if editors not in EDITOR_FILTERS:
         raise InvalidInput(f"editors must be one of {', '.join(EDITOR_FILTERS)}, got {editors!r}")
     limit_text = params.get("limit", str(DEFAULT_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= MAX_LIMIT:
         raise InvalidInput(
             f"limit must be a whole number from 1 to {MAX_LIMIT}, got {limit_text!r}"
         )
@@ -596,7 +596,7 @@ async def review(request: Request, wiki: str, rev_id: str) -> Response:
     fragment = request.query_params.get("fragment") == "1"
     try:
         svc = services(request)
-        if not rev_id.isdigit() or not 0 < int(rev_id) < 2**53:
+        if not (rev_id.isascii() and rev_id.isdigit()) or not 0 < int(rev_id) < 2**53:
             raise InvalidInput(f"a revision id is a positive whole number, got {rev_id!r}")
         wiki_obj = svc.registry.get_wiki(wiki)
         models = edit_models(svc, wiki_obj)
