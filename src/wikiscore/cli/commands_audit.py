@@ -238,7 +238,8 @@ def _sha256(path: Path) -> str | None:
 
 
 def _index(cards: list[dict[str, Any]]) -> str:
-    from wikiscore.evaluation.audit_report import fmt, ratio_ci, with_ci
+    from wikiscore.evaluation.audit_report import ratio_ci
+    from wikiscore.evaluation.markdown import fmt, with_ci
 
     lines = [
         "# Model cards and fairness audits",

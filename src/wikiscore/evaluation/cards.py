@@ -17,14 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from wikiscore.evaluation.audit_report import (
-    fmt,
-    level_label,
-    markdown_html,
-    pct,
-    ratio_ci,
-    with_ci,
-)
+from wikiscore.evaluation.audit_report import level_label, ratio_ci
+from wikiscore.evaluation.markdown import fmt, markdown_html, pct, with_ci
+from wikiscore.evaluation.report import threshold_query_table
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 #: Where ``wikiscore cards`` writes cards and audits (``docs/models/<name>/``).
@@ -488,17 +483,8 @@ def _levels_md(card: Mapping[str, Any]) -> list[str]:
             "",
             "ORES threshold queries (out-of-fold, all editors pooled):",
             "",
-            "| query | threshold | precision | recall | filter rate |",
-            "|---|---|---|---|---|",
+            *threshold_query_table(thresholds),
         ]
-        for query, row in thresholds.items():
-            if row is None:
-                lines.append(f"| {query} | unreachable | | | |")
-            else:
-                lines.append(
-                    f"| {query} | {fmt(row.get('threshold'))} | {fmt(row.get('precision'))} | "
-                    f"{fmt(row.get('recall'))} | {fmt(row.get('filter_rate'))} |"
-                )
     return [*lines, ""]
 
 

@@ -8,10 +8,11 @@ metrics or read data (it only formats what it is given).
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
+
+from wikiscore.evaluation.markdown import markdown_html
 
 DETECTORS = (("model", "wikiscore"), ("cluebot_ng", "ClueBot NG"), ("stiki", "STiki"))
 
@@ -174,45 +175,6 @@ def markdown_report(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _html(markdown: str) -> str:
-    """A small Markdown subset (headings, tables, images, paragraphs) as standalone HTML."""
-    out = [
-        '<!doctype html><html><head><meta charset="utf-8"><title>Vandal early warning'
-        "</title><style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
-        "</style></head><body>"
-    ]
-    in_table = False
-    for line in markdown.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= {"-"}:
-                continue
-            if not in_table:
-                out.append("<table>")
-                in_table = True
-                out.append("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr>")
-                continue
-            out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            out.append("</table>")
-            in_table = False
-        if line.startswith("# "):
-            out.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            out.append(f"<h2>{html.escape(line[3:])}</h2>")
-        elif line.startswith("!["):
-            alt, _, rest = line[2:].partition("](")
-            out.append(f'<img alt="{html.escape(alt)}" src="{html.escape(rest.rstrip(")"))}">')
-        elif line.strip():
-            out.append(f"<p>{html.escape(line).replace('`', '')}</p>")
-    if in_table:
-        out.append("</table>")
-    out.append("</body></html>")
-    return "\n".join(out)
-
-
 def write_report(directory: Path, metrics: dict[str, Any]) -> list[Path]:
     """Write the report files; return their paths."""
     directory = Path(directory)
@@ -227,6 +189,8 @@ def write_report(directory: Path, metrics: dict[str, Any]) -> list[Path]:
         written.append(directory / "edits_to_flag.png")
     markdown = markdown_report(metrics)
     (directory / "report.md").write_text(markdown, encoding="utf-8")
-    (directory / "report.html").write_text(_html(markdown), encoding="utf-8")
+    (directory / "report.html").write_text(
+        markdown_html("Vandal early warning", markdown), encoding="utf-8"
+    )
     written += [directory / "report.md", directory / "report.html"]
     return written

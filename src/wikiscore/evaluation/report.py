@@ -9,7 +9,6 @@ Must not compute anything the metrics module does not.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from wikiscore.evaluation.markdown import fmt, markdown_html, with_ci
 from wikiscore.evaluation.metrics import calibration_curve, pr_curve, roc_curve
 from wikiscore.evaluation.slices import Slice
 
@@ -28,22 +28,6 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def _with_ci(entry: Any) -> str:
-    if not isinstance(entry, Mapping):
-        return _fmt(entry)
-    ci = entry.get("ci95")
-    text = _fmt(entry.get("value"))
-    return f"{text} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else text
 
 
 def _plot_roc(path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]) -> None:
@@ -124,6 +108,20 @@ def _plot_calibration_slices(
     plt.close(fig)
 
 
+def threshold_query_table(queries: Mapping[str, Any]) -> list[str]:
+    """Markdown table of ORES-style threshold queries (``None``: the query is unreachable)."""
+    lines = ["| query | threshold | precision | recall | filter rate |", "|---|---|---|---|---|"]
+    for query, row in queries.items():
+        if row is None:
+            lines.append(f"| {query} | unreachable | | | |")
+        else:
+            lines.append(
+                f"| {query} | {fmt(row.get('threshold'))} | {fmt(row.get('precision'))} | "
+                f"{fmt(row.get('recall'))} | {fmt(row.get('filter_rate'))} |"
+            )
+    return lines
+
+
 def _markdown(title: str, metrics: Mapping[str, Any], images: Sequence[str]) -> str:
     lines = [f"# {title}", ""]
     overall = metrics.get("metrics", {})
@@ -131,7 +129,7 @@ def _markdown(title: str, metrics: Mapping[str, Any], images: Sequence[str]) -> 
         lines += [f"> **Warning:** {metrics['warning']}", ""]
     lines += [
         f"{overall.get('count')} edits, {overall.get('positives')} positive "
-        f"(base rate {_fmt(overall.get('base_rate'))}). 95% bootstrap intervals in brackets.",
+        f"(base rate {fmt(overall.get('base_rate'))}). 95% bootstrap intervals in brackets.",
         "",
         "| metric | value |",
         "|---|---|",
@@ -143,24 +141,10 @@ def _markdown(title: str, metrics: Mapping[str, Any], images: Sequence[str]) -> 
         ("brier", "Brier"),
         ("ece", "ECE (10 bins)"),
     ):
-        lines.append(f"| {label} | {_with_ci(overall.get(key))} |")
+        lines.append(f"| {label} | {with_ci(overall.get(key))} |")
     queries = metrics.get("thresholds", {}).get("queries", {})
     if queries:
-        lines += [
-            "",
-            "## Thresholds",
-            "",
-            "| query | threshold | precision | recall | filter rate |",
-            "|---|---|---|---|---|",
-        ]
-        for query, row in queries.items():
-            if row is None:
-                lines.append(f"| {query} | unreachable | | | |")
-            else:
-                lines.append(
-                    f"| {query} | {_fmt(row.get('threshold'))} | {_fmt(row.get('precision'))} | "
-                    f"{_fmt(row.get('recall'))} | {_fmt(row.get('filter_rate'))} |"
-                )
+        lines += ["", "## Thresholds", "", *threshold_query_table(queries)]
     slices = metrics.get("slices", {})
     if slices:
         lines += [
@@ -172,62 +156,13 @@ def _markdown(title: str, metrics: Mapping[str, Any], images: Sequence[str]) -> 
         ]
         for entry in slices.values():
             lines.append(
-                f"| {entry.get('label')} | {entry.get('count')} | {_fmt(entry.get('base_rate'))} "
-                f"| {_fmt(entry.get('mean_probability'))} | {_with_ci(entry.get('roc_auc'))} | "
-                f"{_with_ci(entry.get('pr_auc'))} | {_with_ci(entry.get('ece'))} |"
+                f"| {entry.get('label')} | {entry.get('count')} | {fmt(entry.get('base_rate'))} "
+                f"| {fmt(entry.get('mean_probability'))} | {with_ci(entry.get('roc_auc'))} | "
+                f"{with_ci(entry.get('pr_auc'))} | {with_ci(entry.get('ece'))} |"
             )
     lines += ["", "## Plots", ""]
     lines += [f"![{name}]({name})" for name in images]
     return "\n".join(lines) + "\n"
-
-
-def _html(title: str, markdown: str) -> str:
-    """A small, dependency-free rendering of the Markdown above (tables, headings, images)."""
-    body: list[str] = []
-    table: list[list[str]] = []
-
-    def flush() -> None:
-        if not table:
-            return
-        head, *rest = table
-        body.append("<table><thead><tr>" + "".join(f"<th>{c}</th>" for c in head) + "</tr></thead>")
-        body.append(
-            "<tbody>"
-            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rest)
-            + "</tbody></table>"
-        )
-        table.clear()
-
-    for line in markdown.splitlines():
-        if line.startswith("|"):
-            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
-            if not all(set(c) <= {"-"} for c in cells):
-                table.append(cells)
-            continue
-        flush()
-        if line.startswith("# "):
-            body.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{html.escape(line[3:])}</h2>")
-        elif line.startswith("!["):
-            name = line[line.index("(") + 1 : -1]
-            body.append(f'<img src="{html.escape(name)}" alt="{html.escape(name)}">')
-        elif line.startswith("> "):
-            body.append(f"<blockquote>{html.escape(line[2:]).replace('**', '')}</blockquote>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line)}</p>")
-    flush()
-    style = (
-        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:.3em .6em;text-align:left}img{max-width:100%;display:block;margin:1em 0}"
-    )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>'
-        f"{html.escape(title)}</title><style>{style}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n"
-    )
 
 
 def write_report(
@@ -255,5 +190,5 @@ def write_report(
     _plot_calibration_slices(directory / images[3], y, p, slices)
     markdown = _markdown(title, metrics, images)
     (directory / "report.md").write_text(markdown, encoding="utf-8")
-    (directory / "report.html").write_text(_html(title, markdown), encoding="utf-8")
+    (directory / "report.html").write_text(markdown_html(title, markdown), encoding="utf-8")
     return [directory / name for name in (*images, "report.md", "report.html")]
