@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -27,3 +28,12 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a clear error on stderr and return an Exit to raise (never a traceback)."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def repo_root() -> Path:
+    """The source checkout this package runs from (where default data paths such as
+    ``../shared/data`` are resolved), or the working directory when installed elsewhere."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "pyproject.toml").exists():
+            return parent
+    return Path.cwd()

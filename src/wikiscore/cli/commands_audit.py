@@ -15,21 +15,13 @@ from typing import Any
 
 import typer
 
-from wikiscore.cli.app import app, fail
+from wikiscore.cli.app import app, fail, repo_root
 from wikiscore.errors import WikiscoreError
 
 EDIT_DATA = (
     "../shared/data/editquality-enwiki-2015/enwiki.features_reverted.training.20k_2015.tsv.bz2"
 )
 USER_DATA = "../shared/data/umd-vews"
-
-
-def _repo_root() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").exists():
-            return parent
-    return Path.cwd()
 
 
 def _summary(audit: dict[str, Any], files: list[Path] | None = None) -> dict[str, Any]:
@@ -176,7 +168,7 @@ def cards(
     from wikiscore.evaluation.cards import build_card, load_audit, write_card
     from wikiscore.models.registry import available_models, load_model
 
-    root = _repo_root()
+    root = repo_root()
     edit_path = edit_data or (root / EDIT_DATA).resolve()
     user_path = user_data or (root / USER_DATA).resolve()
     specs = available_models()

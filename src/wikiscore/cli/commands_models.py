@@ -15,23 +15,15 @@ from typing import Any
 
 import typer
 
-from wikiscore.cli.app import app, fail, print_json_line
+from wikiscore.cli.app import app, fail, print_json_line, repo_root
 from wikiscore.errors import WikiscoreError
 
 _SCORE_FILE_BATCH = 64
 
 
-def _repo_root() -> Path:
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").exists():
-            return parent
-    return Path.cwd()
-
-
 def _default_data(relative: str) -> Path:
     """A job's default data path, resolved against the repository root (then the cwd)."""
-    candidate = (_repo_root() / relative).resolve()
+    candidate = (repo_root() / relative).resolve()
     return candidate if candidate.exists() else (Path.cwd() / relative).resolve()
 
 
