@@ -180,6 +180,31 @@ def disparate_impact(
     return out
 
 
+def pair_impacts(
+    y: Any,
+    flags: Mapping[str, np.ndarray],
+    slices: Sequence[Slice],
+    pairs: Sequence[tuple[str, str, str]],
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """:func:`disparate_impact` for each ``(name, group slice key, reference slice key)``."""
+    by_key = {s.key: s for s in slices}
+    return {
+        name: {
+            "group": a,
+            "reference": b,
+            "group_label": by_key[a].label,
+            "reference_label": by_key[b].label,
+            "levels": disparate_impact(
+                y, flags, by_key[a].mask, by_key[b].mask, n_boot=n_boot, seed=seed
+            ),
+        }
+        for name, a, b in pairs
+    }
+
+
 def _short(rates: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("count", "base_rate", "flagged", "flag_rate", "tpr", "fpr", "precision")
     return {k: rates[k] for k in keep}
@@ -381,23 +406,11 @@ def audit_edit(
     order = list(LEVEL_NAMES)
     flags = flag_masks(levels, order)
     slices = _edit_slices(X, feature_names)
-    by_key = {s.key: s for s in slices}
     per_slice = slice_metrics(y, p, slices, n_boot=n_boot, seed=seed)
     level_rates = rates_by_level(y, flags, [Slice("all", "all edits", np.ones(y.size, bool))])
     for key, rates in rates_by_level(y, flags, slices).items():
         per_slice[key]["levels"] = rates
-    impact: dict[str, dict[str, Any]] = {
-        name: {
-            "group": a,
-            "reference": b,
-            "group_label": by_key[a].label,
-            "reference_label": by_key[b].label,
-            "levels": disparate_impact(
-                y, flags, by_key[a].mask, by_key[b].mask, n_boot=n_boot, seed=seed
-            ),
-        }
-        for name, a, b in EDIT_PAIRS
-    }
+    impact = pair_impacts(y, flags, slices, EDIT_PAIRS, n_boot=n_boot, seed=seed)
     counterfactual = {}
     for flip in edit_flips(feature_names):
         mask = flip.applies(X)
@@ -519,23 +532,11 @@ def audit_user(
     levels = [level_for(float(p), artifact.levels) for p in highest]
     flags = flag_masks(levels, order)
     slices = user_slices(edit_counts, spans)
-    by_key = {s.key: s for s in slices}
     per_slice = slice_metrics(y, latest, slices, n_boot=n_boot, seed=seed)
     for key, rates in rates_by_level(y, flags, slices).items():
         per_slice[key]["levels"] = rates
     all_rates = rates_by_level(y, flags, [Slice("all", "all accounts", np.ones(y.size, bool))])
-    impact = {
-        name: {
-            "group": a,
-            "reference": b,
-            "group_label": by_key[a].label,
-            "reference_label": by_key[b].label,
-            "levels": disparate_impact(
-                y, flags, by_key[a].mask, by_key[b].mask, n_boot=n_boot, seed=seed
-            ),
-        }
-        for name, a, b in USER_PAIRS
-    }
+    impact = pair_impacts(y, flags, slices, USER_PAIRS, n_boot=n_boot, seed=seed)
     return {
         "kind": "user",
         "model": artifact.name,
