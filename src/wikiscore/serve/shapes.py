@@ -68,10 +68,7 @@ def ores_model_entry(outcome: Any, *, features: bool, explain: bool) -> dict[str
             "probability": {"true": p, "false": 1.0 - p},
         }
     }
-    if features and outcome.features is not None:
-        entry["features"] = {k: _plain(v) for k, v in outcome.features.items()}
-    if explain:
-        entry["explanation"] = explanation_doc(outcome)
+    entry.update(_extras(outcome, features=features, explain=explain))
     return entry
 
 
@@ -119,11 +116,18 @@ def revert_risk_item(
         "prediction": bool(outcome.prediction),
         "probabilities": {"true": p, "false": 1.0 - p},
     }
-    if features and outcome.features is not None:
-        item["features"] = {k: _plain(v) for k, v in outcome.features.items()}
-    if explain:
-        item["explanation"] = explanation_doc(outcome)
+    item.update(_extras(outcome, features=features, explain=explain))
     return item
+
+
+def _extras(outcome: Any, *, features: bool, explain: bool) -> dict[str, Any]:
+    """The feature values and the explanation a request asked for, in both API shapes."""
+    extras: dict[str, Any] = {}
+    if features and outcome.features is not None:
+        extras["features"] = {k: _plain(v) for k, v in outcome.features.items()}
+    if explain:
+        extras["explanation"] = explanation_doc(outcome)
+    return extras
 
 
 def user_warning_doc(
