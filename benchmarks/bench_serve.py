@@ -108,34 +108,9 @@ def make_fresh_edits(api_url: str, count: int, rng: random.Random) -> list[int]:
 
 
 def direct_round_trips(http: httpx.Client, api_url: str, rev_id: int) -> float:
-    """The two requests any scorer must make, straight to the wiki; seconds taken."""
-    started = time.perf_counter()
-    first = http.get(
-        api_url,
-        params={
-            "action": "query",
-            "prop": "revisions",
-            "revids": rev_id,
-            "rvprop": "ids|timestamp|user|userid|comment|size|sha1|tags|flags|content",
-            "rvslots": "main",
-            "format": "json",
-            "formatversion": "2",
-        },
-    ).json()
-    revision = first["query"]["pages"][0]["revisions"][0]
-    params: dict[str, Any] = {"action": "query", "format": "json", "formatversion": "2"}
-    if revision.get("parentid"):
-        params.update(
-            prop="revisions", revids=revision["parentid"], rvprop="ids|content", rvslots="main"
-        )
-    if not revision.get("anon"):
-        params.update(
-            list="users", ususers=revision["user"], usprop="groups|registration|editcount"
-        )
-    if len(params) > 3:  # a page creation by an IP editor needs no second request
-        second = http.get(api_url, params=params).json()
-        assert "query" in second, second
-    return time.perf_counter() - started
+    """The two requests any scorer must make for one revision, straight to the wiki (a page
+    creation by an IP editor needs only the first); seconds taken."""
+    return direct_batch_round_trips(http, api_url, [rev_id])
 
 
 def direct_batch_round_trips(http: httpx.Client, api_url: str, rev_ids: list[int]) -> float:
