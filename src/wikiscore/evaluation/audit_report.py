@@ -20,6 +20,7 @@ import numpy as np
 
 from wikiscore.evaluation.audit import FLAG_BAND, finite_or_none
 from wikiscore.evaluation.markdown import fmt, markdown_html, pct, with_ci
+from wikiscore.evaluation.report import pyplot, write_report
 from wikiscore.evaluation.slices import Slice
 
 LEVEL_LABELS = {
@@ -48,18 +49,9 @@ def level_label(name: str) -> str:
 
 
 # -- plots ----------------------------------------------------------------------------------
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _plot_flag_rates(path: Path, audit: Mapping[str, Any]) -> None:
     """Per disparate-impact pair: flag rate and true rate of each group at each level."""
-    plt = _pyplot()
+    plt = pyplot()
     pairs = list(audit["disparate_impact"].values())
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.2 * len(pairs), 4), squeeze=False)
     for ax, pair in zip(axes.flat, pairs, strict=False):
@@ -101,7 +93,7 @@ def _plot_flag_rates(path: Path, audit: Mapping[str, Any]) -> None:
 
 def _plot_relative(path: Path, audits: Sequence[Mapping[str, Any]]) -> None:
     """Flag-rate ratio / true-label ratio per level for the first pair, models side by side."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     first = next(iter(audits[0]["disparate_impact"].values()))
     levels = list(first["levels"])
@@ -138,7 +130,7 @@ def _plot_relative(path: Path, audits: Sequence[Mapping[str, Any]]) -> None:
 
 def _plot_tradeoff(path: Path, audits: Sequence[Mapping[str, Any]], level: str) -> None:
     """ROC-AUC against the flag-rate ratio relative to truth at ``level``, one point a model."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.2))
     for audit in audits:
         pair = next(iter(audit["disparate_impact"].values()))
@@ -174,7 +166,7 @@ def _plot_tradeoff(path: Path, audits: Sequence[Mapping[str, Any]], level: str) 
 
 
 def _plot_counterfactual(path: Path, shifts: Mapping[str, np.ndarray]) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     shown = {k: v for k, v in shifts.items() if v.size}
     if not shown:
         return
@@ -440,8 +432,6 @@ def write_audit_report(
 ) -> list[Path]:
     """Write ``audit.json``, ``audit.md``, ``audit.html``, the fairness plots and (through
     :func:`~wikiscore.evaluation.report.write_report`) the evaluation plots and report."""
-    from wikiscore.evaluation.report import write_report
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     audit = finite_or_none(dict(audit))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wikiscore.evaluation.markdown import markdown_html
+from wikiscore.evaluation.report import pyplot
 
 DETECTORS = (("model", "wikiscore"), ("cluebot_ng", "ClueBot NG"), ("stiki", "STiki"))
 
@@ -31,10 +32,7 @@ def _ci(metric: dict[str, Any] | None) -> str:
 
 
 def _plot_per_k(per_k: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     labels = list(per_k)
     xs = list(range(len(labels)))
@@ -59,10 +57,7 @@ def _plot_per_k(per_k: dict[str, Any], path: Path) -> None:
 
 
 def _plot_edits_to_flag(early: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     present = [(key, name) for key, name in DETECTORS if key in early]

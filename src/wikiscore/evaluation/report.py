@@ -21,7 +21,8 @@ from wikiscore.evaluation.metrics import calibration_curve, pr_curve, roc_curve
 from wikiscore.evaluation.slices import Slice
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """matplotlib's pyplot on the headless Agg backend (imported on first use: slow to load)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -31,7 +32,7 @@ def _pyplot() -> Any:
 
 
 def _plot_roc(path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 5))
     curve = roc_curve(y, p)
     ax.plot(curve["fpr"], curve["tpr"], label="all", linewidth=2, color="black")
@@ -48,7 +49,7 @@ def _plot_roc(path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice])
 
 
 def _plot_pr(path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 5))
     curve = pr_curve(y, p)
     ax.plot(curve["recall"], curve["precision"], label="all", linewidth=2, color="black")
@@ -80,7 +81,7 @@ def _draw_calibration(ax: Any, y: np.ndarray, p: np.ndarray, title: str) -> None
 
 
 def _plot_calibration(path: Path, y: np.ndarray, p: np.ndarray) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 5))
     _draw_calibration(ax, y, p, "Calibration (equal-count bins)")
     ax.set(xlabel="mean predicted probability", ylabel="observed revert rate")
@@ -92,7 +93,7 @@ def _plot_calibration(path: Path, y: np.ndarray, p: np.ndarray) -> None:
 def _plot_calibration_slices(
     path: Path, y: np.ndarray, p: np.ndarray, slices: Sequence[Slice]
 ) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     shown = [sl for sl in slices if sl.mask.sum() > 0]
     cols = 3
     rows = max(1, math.ceil(len(shown) / cols))
