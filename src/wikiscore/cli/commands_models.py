@@ -219,7 +219,7 @@ def score(
         from wikiscore.mediawiki.client import MediaWikiClient
 
         async with MediaWikiClient(wiki_obj) as client:
-            return await client.get_revisions(rev_ids, content=True, user_info=True)
+            return await client.get_revisions(rev_ids, content=True, user_info=True, lean=True)
 
     try:
         fetched = asyncio.run(fetch())

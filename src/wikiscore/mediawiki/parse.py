@@ -23,6 +23,8 @@ from wikiscore.records import PageRecord, RevisionRecord, UserRecord, parse_time
 
 #: Revision properties asked for every revision (content is added when wanted).
 REVISION_PROPS = "ids|timestamp|user|userid|comment|size|sha1|tags|flags"
+#: What scoring reads (sha1 and tags cost the wiki a hash lookup and a join per revision).
+LEAN_REVISION_PROPS = "ids|timestamp|user|userid|comment|size|flags"
 #: Recent change properties.
 RC_PROPS = "title|ids|sizes|flags|user|userid|timestamp|comment|tags"
 #: What list=users reports.

@@ -502,7 +502,7 @@ class Scorer:
         started = time.perf_counter()
         try:
             fetched = await asyncio.wait_for(
-                client.get_revisions(rev_ids, content=True, user_info=True),
+                client.get_revisions(rev_ids, content=True, user_info=True, lean=True),
                 timeout=self.upstream_timeout,
             )
             results: FetchResult = {
