@@ -14,8 +14,8 @@ What it does (everything on this machine, nothing leaves 127.0.0.1):
    combined query (the two round trips any scorer needs). Each revision is measured both ways,
    alternating which goes first, so neither side gets the other's warm caches;
 4. cached latency (the same requests again);
-5. a 50-revision batch (one request, all uncached) against one single-revision score and
-   against 50 single requests one after another;
+5. 50-revision batches (one request each, all uncached; the median of ``--batches``) against
+   one single-revision score and against 50 single requests one after another;
 6. throughput, latency and errors with 1, 8 and 32 concurrent clients for ``--duration``
    seconds each (random revisions of the wiki: after the first seconds, mostly cached).
 
@@ -280,6 +280,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per load level")
     parser.add_argument("--singles", type=int, default=60, help="uncached single revisions")
+    parser.add_argument("--batches", type=int, default=5, help="uncached 50-revision batches")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -306,8 +307,9 @@ def main() -> None:
     try:
         wiki = start_wiki(wiki_dir, dumps=[HISTORY], dbname=WIKI)
         print(f"wiki at {wiki.api_url}; saving fresh edits ...", file=sys.stderr)
-        fresh = make_fresh_edits(wiki.api_url, args.singles + 100, rng)
-        singles, batch, batch_singles = fresh[: args.singles], fresh[-100:-50], fresh[-50:]
+        fresh = make_fresh_edits(wiki.api_url, args.singles + 50 * args.batches + 50, rng)
+        singles, batch_singles = fresh[: args.singles], fresh[-50:]
+        batches = [fresh[args.singles + 50 * k :][:50] for k in range(args.batches)]
         port = free_port()
         proc = start_service(
             home, wiki.api_url, port, processes=args.processes, concurrency=args.concurrency
@@ -342,24 +344,12 @@ def main() -> None:
             cached.append(timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")[0])
         results["cached_single"] = summary(cached)
 
-        print("batch of 50 ...", file=sys.stderr)
-        ids = "|".join(map(str, batch))
-        before = metric_sums(http, base)
-        batch_time, doc = timed_get(http, f"{base}/v3/scores/{WIKI}/?models=editrisk&revids={ids}")
-        after = metric_sums(http, base)
-        assert all("score" in score_entry(doc, r) for r in batch)
-        direct_batch = direct_batch_round_trips(direct_http, wiki.api_url, batch)
+        print(f"{args.batches} batches of 50 ...", file=sys.stderr)
+        results["batch_50"] = measure_batches(http, direct_http, base, wiki.api_url, batches)
         started = time.perf_counter()
         for rev_id in batch_singles:
             timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")
-        fifty_singles = time.perf_counter() - started
-        results["batch_50"] = {
-            "batch_ms": ms(batch_time),
-            "of_which_upstream_fetch_ms": ms(after["fetch"] - before["fetch"]),
-            "of_which_cpu_ms": ms(after["cpu"] - before["cpu"]),
-            "same_two_round_trips_plain_http_ms": ms(direct_batch),
-            "fifty_single_requests_ms": ms(fifty_singles),
-        }
+        results["batch_50"]["fifty_single_requests_ms"] = ms(time.perf_counter() - started)
 
         all_ids = sorted(set(range(1, max(fresh) + 1)))
         results["load"] = []
@@ -383,6 +373,36 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 
 
+def measure_batches(
+    http: httpx.Client, direct_http: httpx.Client, base: str, api_url: str, batches: list[list[int]]
+) -> dict[str, Any]:
+    """Each batch once through the service (time, and the service's own fetch and CPU time),
+    then its two round trips with plain HTTP; medians over the batches."""
+    runs: list[dict[str, float]] = []
+    for batch in batches:
+        ids = "|".join(map(str, batch))
+        before = metric_sums(http, base)
+        batch_time, doc = timed_get(http, f"{base}/v3/scores/{WIKI}/?models=editrisk&revids={ids}")
+        after = metric_sums(http, base)
+        assert all("score" in score_entry(doc, r) for r in batch)
+        runs.append(
+            {
+                "batch_ms": ms(batch_time),
+                "of_which_upstream_fetch_ms": ms(after["fetch"] - before["fetch"]),
+                "of_which_cpu_ms": ms(after["cpu"] - before["cpu"]),
+                "same_two_round_trips_plain_http_ms": ms(
+                    direct_batch_round_trips(direct_http, api_url, batch)
+                ),
+            }
+        )
+    medians: dict[str, Any] = {
+        key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0]
+    }
+    medians["batches"] = len(runs)
+    medians["batch_ms_each"] = [run["batch_ms"] for run in runs]
+    return medians
+
+
 def report(results: dict[str, Any]) -> None:
     unc, up = results["uncached_single"], results["upstream_round_trips"]
     cached, batch = results["cached_single"], results["batch_50"]
@@ -402,7 +422,8 @@ def report(results: dict[str, Any]) -> None:
     print(f"| upstream round trips, plain HTTP | {up['p50_ms']} | {up['p99_ms']} | {up['n']} |")
     print(f"| cached single score | {cached['p50_ms']} | {cached['p99_ms']} | {cached['n']} |")
     print(
-        f"\n50-revision batch: {batch['batch_ms']} ms (upstream fetch "
+        f"\n50-revision batch, median of {batch['batches']}: {batch['batch_ms']} ms "
+        f"(each: {batch['batch_ms_each']}; upstream fetch "
         f"{batch['of_which_upstream_fetch_ms']} ms, CPU {batch['of_which_cpu_ms']} ms); the same "
         f"two round trips with plain HTTP: {batch['same_two_round_trips_plain_http_ms']} ms; "
         f"50 single requests in a row: {batch['fifty_single_requests_ms']} ms"
