@@ -3,8 +3,10 @@
 Owns the data directory (``WIKISCORE_HOME``, default ``$XDG_DATA_HOME/wikiscore`` or
 ``~/.local/share/wikiscore``) and the optional TOML config file (``WIKISCORE_CONFIG``, default
 ``$WIKISCORE_HOME/config.toml``). Everything stateful (SQLite store, caches, logs, the local demo
-wiki) lives under the data directory. Must not know about wikis, models or HTTP: other packages
-read their own sections of the config through :func:`load_config`.
+wiki) lives under the data directory. Also finds the source checkout the code runs from
+(:func:`repo_root`), against which default data paths such as ``../shared/data`` resolve. Must not
+know about wikis, models or HTTP: other packages read their own sections of the config through
+:func:`load_config`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from wikiscore.errors import ConfigError
 
 DEFAULT_CONTACT = "https://github.com/wikiscore/wikiscore"
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def home_dir() -> Path:
@@ -58,6 +61,24 @@ def logs_dir() -> Path:
     path = home_dir() / "logs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def repo_root(start: Path | None = None) -> Path | None:
+    """The wikiscore source checkout that ``start`` lies in, or None when there is none.
+
+    A checkout is the nearest directory at or above ``start`` holding ``pyproject.toml``, and
+    it must hold ``src/wikiscore`` too. By default ``start`` is this package, and the checkout
+    must be the one this very code runs from (an editable install): a wheel install gives None,
+    even one in a virtualenv kept inside a checkout, rather than a path that only looks right.
+    """
+    here = (start if start is not None else _PACKAGE_DIR).resolve()
+    for directory in (here, *here.parents):
+        if (directory / "pyproject.toml").is_file():
+            package = directory / "src" / "wikiscore"
+            if not package.is_dir() or (start is None and package.resolve() != _PACKAGE_DIR):
+                return None
+            return directory
+    return None
 
 
 def user_agent(contact: str | None = None) -> str:

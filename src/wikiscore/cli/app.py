@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from wikiscore.config import repo_root as checkout_root
+
 app = typer.Typer(
     name="wikiscore",
     help="Open machine learning for Wikimedia projects: fetch, train, evaluate, audit, serve.",
@@ -33,7 +35,4 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def repo_root() -> Path:
     """The source checkout this package runs from (where default data paths such as
     ``../shared/data`` are resolved), or the working directory when installed elsewhere."""
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "pyproject.toml").exists():
-            return parent
-    return Path.cwd()
+    return checkout_root() or Path.cwd()

@@ -17,13 +17,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from wikiscore.config import repo_root
 from wikiscore.evaluation.audit_report import level_label, ratio_ci
 from wikiscore.evaluation.markdown import fmt, markdown_html, pct, with_ci
 from wikiscore.evaluation.report import threshold_query_table
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-#: Where ``wikiscore cards`` writes cards and audits (``docs/models/<name>/``).
-DOCS_DIR = REPO_ROOT / "docs" / "models"
+REPO_ROOT = repo_root()
+#: Where ``wikiscore cards`` writes cards and audits (``docs/models/<name>/``); None outside a
+#: source checkout (an installed package has no committed audits to read).
+DOCS_DIR = REPO_ROOT / "docs" / "models" if REPO_ROOT is not None else None
 
 _KIND_TEXT: dict[str, dict[str, Any]] = {
     "edit": {
@@ -65,7 +67,10 @@ _KIND_TEXT: dict[str, dict[str, Any]] = {
 # -- building -------------------------------------------------------------------------------
 def load_audit(name: str, docs_dir: Path | None = None) -> dict[str, Any] | None:
     """The latest committed audit of ``name`` (``docs/models/<name>/audit.json``), if any."""
-    path = (docs_dir or DOCS_DIR) / name / "audit.json"
+    base = docs_dir or DOCS_DIR
+    if base is None:
+        return None
+    path = base / name / "audit.json"
     try:
         audit = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import platform
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -31,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from wikiscore.config import repo_root
 from wikiscore.errors import InvalidInput
 from wikiscore.evaluation.metrics import binary_metrics, calibration_curve
 from wikiscore.evaluation.slices import editor_slices, slice_metrics
@@ -59,6 +58,7 @@ from wikiscore.training.group_levels import (
     cross_fitted_levels,
     derive_group_levels,
 )
+from wikiscore.training.provenance import code_provenance
 from wikiscore.training.registry import ModelJob
 from wikiscore.training.selection import (
     Trial,
@@ -72,11 +72,15 @@ from wikiscore.training.selection import (
 from wikiscore.training.tsv import EditQualityData, read_editquality_tsv
 
 logger = logging.getLogger("wikiscore.training")
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = repo_root()  # None outside a source checkout
 DEFAULT_DATA = (
     "../shared/data/editquality-enwiki-2015/enwiki.features_reverted.training.20k_2015.tsv.bz2"
 )
-CHECK_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "models" / "enwiki-editrisk-slice.tsv"
+CHECK_FIXTURE = (
+    REPO_ROOT / "tests" / "fixtures" / "models" / "enwiki-editrisk-slice.tsv"
+    if REPO_ROOT is not None
+    else None
+)
 
 ANON_AGE_MASK = Mask(
     feature=SECONDS_SINCE_REGISTRATION,
@@ -176,36 +180,6 @@ class TrainOptions:
 def predictions_text(rev_ids: np.ndarray, probabilities: np.ndarray) -> str:
     """The ``--predictions`` file format: ``rev_id<TAB>probability`` (9 decimals) per line."""
     return "".join(f"{int(r)}\t{p:.9f}\n" for r, p in zip(rev_ids, probabilities, strict=True))
-
-
-def _git_commit() -> dict[str, Any] | None:
-    try:
-        commit = _git("rev-parse", "HEAD")
-        dirty = _git("status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit, "dirty": bool(dirty)}
-
-
-def _git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5, check=True
-    ).stdout.strip()
-
-
-def _environment() -> dict[str, str]:
-    import lightgbm
-    import scipy
-    import sklearn
-
-    return {
-        "python": platform.python_version(),
-        "lightgbm": lightgbm.__version__,
-        "numpy": np.__version__,
-        "scikit-learn": sklearn.__version__,
-        "scipy": scipy.__version__,
-        "platform": platform.platform(),
-    }
 
 
 def _matrix(data: EditQualityData, spec: InputSpec) -> np.ndarray:
@@ -351,8 +325,7 @@ def train_edit_model(
         },
         "model_card": {**_model_card(config), **dict(config.card)},
         "version_history": [{"version": v, "date": d, "changes": c} for v, d, c in config.history],
-        "environment": _environment(),
-        "git": _git_commit(),
+        **code_provenance(),
         "seed": seed,
         "options": {
             "time_budget": options.time_budget,
@@ -369,7 +342,9 @@ def train_edit_model(
     # 4. Round trip through the written artifact: predictions checksums for later checks.
     artifact = ModelArtifact.load(out)
     checks = []
-    check_path = options.check_data or (CHECK_FIXTURE if CHECK_FIXTURE.exists() else None)
+    check_path = options.check_data or (
+        CHECK_FIXTURE if CHECK_FIXTURE is not None and CHECK_FIXTURE.exists() else None
+    )
     if check_path is not None:
         checks.append(prediction_check(artifact, Path(check_path)))
     metadata["prediction_checks"] = checks
@@ -616,7 +591,7 @@ def prediction_check(artifact: ModelArtifact, path: Path) -> dict[str, Any]:
     )
     text = predictions_text(data.rev_ids, probs)
     try:
-        shown = str(path.resolve().relative_to(REPO_ROOT))
+        shown = str(path.resolve().relative_to(REPO_ROOT)) if REPO_ROOT else path.name
     except ValueError:
         shown = path.name
     return {

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from wikiscore.config import repo_root
 from wikiscore.errors import InvalidInput
 from wikiscore.evaluation.early_warning import (
     compare_on_common,
@@ -43,6 +44,7 @@ from wikiscore.features.user_behaviour import (
     title_terms,
     user_feature_matrix,
 )
+from wikiscore.training.provenance import code_provenance
 from wikiscore.training.vews_data import VewsDataset, VewsUser, load_vews
 
 MODEL_NAME = "user-warning"
@@ -801,14 +803,20 @@ def slice_metrics(
 # --- paths and options ---------------------------------------------------------------------------
 
 
-def default_data_dir() -> Path:
-    """``../shared/data/umd-vews`` relative to the repository root (overridable by --data)."""
-    repo = Path(__file__).resolve().parents[3]
-    return (repo / DEFAULT_DATA).resolve()
+def default_data_dir() -> Path | None:
+    """``../shared/data/umd-vews`` relative to the repository root (overridable by --data), or
+    None when not running from a source checkout."""
+    repo = repo_root()
+    return (repo / DEFAULT_DATA).resolve() if repo is not None else None
 
 
 def _data_dir(data: Path | str | None) -> Path:
     path = Path(data) if data else default_data_dir()
+    if path is None:
+        raise InvalidInput(
+            f"no data directory given and no source checkout to find {DEFAULT_DATA} in "
+            "(pass --data DIR)"
+        )
     if not path.exists():
         raise InvalidInput(f"data directory {path} does not exist (pass --data DIR)")
     return path
@@ -873,17 +881,6 @@ def build_user_levels(
     return levels
 
 
-def _library_versions() -> dict[str, str]:
-    import lightgbm
-    import sklearn
-
-    return {
-        "lightgbm": lightgbm.__version__,
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-    }
-
-
 def write_user_artifact(
     out: Path,
     model: FittedModel,
@@ -919,7 +916,7 @@ def write_user_artifact(
         "text_scorers_sha256": hashlib.sha256(text_bytes).hexdigest(),
         "feature_code": "wikiscore.features.user_behaviour.user_feature_matrix",
         "signals": model.signals,
-        "libraries": _library_versions(),
+        **code_provenance(),
         **extra,
     }
     return write_artifact(out, model.booster.model_to_string(), metadata)

@@ -17,9 +17,15 @@ import hashlib
 import re
 from pathlib import Path
 
+from wikiscore.config import repo_root
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[3]
-DEFAULT_SOURCE = REPO.parent / "shared/data/enwiki-articles-sample/enwiki-articles-sample.xml.bz2"
+REPO = repo_root()
+DEFAULT_SOURCE = (
+    REPO.parent / "shared/data/enwiki-articles-sample/enwiki-articles-sample.xml.bz2"
+    if REPO is not None
+    else None
+)
 OUTPUT = HERE / "demo-articles.xml.bz2"
 
 # Featured (FA) and good (GA) articles by their template, then articles of many kinds and sizes.
@@ -69,7 +75,9 @@ TITLES = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument(
+        "--source", type=Path, default=DEFAULT_SOURCE, required=DEFAULT_SOURCE is None
+    )
     args = parser.parse_args()
     text = bz2.decompress(args.source.read_bytes()).decode("utf-8")
     head = text[: text.index("  <page>")]
