@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
@@ -391,6 +392,45 @@ def _error_page(
     return render(request, "error.html", who, carrier, status=status, message=message)
 
 
+def _error_response(
+    request: Request,
+    who: Viewer,
+    carrier: Response,
+    status: int,
+    message: str,
+    *,
+    as_json: bool = False,
+) -> Response:
+    """The JSON error for scripts and page fragments (``as_json``), else the error page."""
+    if as_json:
+        return _plain_error(status, message)
+    return _error_page(request, who, carrier, status, message)
+
+
+_Ready = TypeVar("_Ready")
+
+
+def _ready_or_503(
+    get: Callable[[Request], _Ready],
+    request: Request,
+    who: Viewer,
+    carrier: Response,
+    *,
+    as_json: bool = False,
+) -> _Ready | Response:
+    """``get(request)`` (:func:`services` or :func:`feedback_store`), or the 503 answer while
+    the service is starting; a handler returns the answer as it is::
+
+        svc = _ready_or_503(services, request, who, carrier)
+        if isinstance(svc, Response):
+            return svc
+    """
+    try:
+        return get(request)
+    except ServiceStarting as exc:
+        return _error_response(request, who, carrier, 503, exc.message, as_json=as_json)
+
+
 # -- queue ------------------------------------------------------------------------------------
 def parse_query(request: Request, svc: PatrolServices) -> QueueQuery:
     """The reviewer's filters from the URL; InvalidInput / UnknownWiki / UnknownModel if bad."""
@@ -504,10 +544,9 @@ def _empty_queue_context(wikis: list[str]) -> dict[str, Any]:
 async def queue_page(request: Request) -> Response:
     carrier = Response()
     who = viewer(request, carrier)
-    try:
-        svc = services(request)
-    except ServiceStarting as exc:
-        return _error_page(request, who, carrier, 503, exc.message)
+    svc = _ready_or_503(services, request, who, carrier)
+    if isinstance(svc, Response):
+        return svc
     wikis = patrol_wikis(svc)
     try:
         query = parse_query(request, svc)
@@ -557,16 +596,16 @@ async def queue_rows(request: Request) -> Response:
     """The queue's rows alone, for the page's script to merge in without a reload."""
     carrier = Response()
     who = viewer(request, carrier)
+    svc = _ready_or_503(services, request, who, carrier, as_json=True)
+    if isinstance(svc, Response):
+        return svc
     try:
-        svc = services(request)
         query = parse_query(request, svc)
         snapshot = await svc.queue.rows(query)
     except (UnknownWiki, UnknownModel) as exc:
         return _plain_error(404, exc.message)
     except InvalidInput as exc:
         return _plain_error(400, exc.message)
-    except ServiceStarting as exc:
-        return _plain_error(503, exc.message)
     except WikiscoreError as exc:
         return _plain_error(502, exc.message)
     mine = await _my_verdicts(svc, query, snapshot.rows, who.reviewer)
@@ -594,8 +633,10 @@ async def review(request: Request, wiki: str, rev_id: str) -> Response:
     carrier = Response()
     who = viewer(request, carrier)
     fragment = request.query_params.get("fragment") == "1"
+    svc = _ready_or_503(services, request, who, carrier, as_json=fragment)
+    if isinstance(svc, Response):
+        return svc
     try:
-        svc = services(request)
         if not (rev_id.isascii() and rev_id.isdigit()) or not 0 < int(rev_id) < 2**53:
             raise InvalidInput(f"a revision id is a positive whole number, got {rev_id!r}")
         wiki_obj = svc.registry.get_wiki(wiki)
@@ -607,15 +648,13 @@ async def review(request: Request, wiki: str, rev_id: str) -> Response:
         if spec is None:
             raise UnknownModel(f"model {wanted!r} does not serve {wiki}")
         context = await _review_context(svc, wiki_obj, int(rev_id), spec.name, who)
-    except ServiceStarting as exc:
-        return _review_error(request, who, carrier, 503, exc.message, fragment)
     except InvalidInput as exc:
-        return _review_error(request, who, carrier, 400, exc.message, fragment)
+        return _error_response(request, who, carrier, 400, exc.message, as_json=fragment)
     except (UnknownWiki, UnknownModel) as exc:
-        return _review_error(request, who, carrier, 404, exc.message, fragment)
+        return _error_response(request, who, carrier, 404, exc.message, as_json=fragment)
     except WikiscoreError as exc:
         status = 404 if exc.error_type in ("revision_not_found", "revision_deleted") else 502
-        return _review_error(request, who, carrier, status, exc.message, fragment)
+        return _error_response(request, who, carrier, status, exc.message, as_json=fragment)
     saved = request.query_params.get("saved")
     context["saved"] = saved if saved in VERDICTS else None
     context["review_page_url"] = review_url(wiki, int(rev_id), spec.name)
@@ -625,14 +664,6 @@ async def review(request: Request, wiki: str, rev_id: str) -> Response:
     if fragment:
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _review_error(
-    request: Request, who: Viewer, carrier: Response, status: int, message: str, fragment: bool
-) -> Response:
-    if fragment:
-        return _plain_error(status, message)
-    return _error_page(request, who, carrier, status, message)
 
 
 async def _review_context(
@@ -747,13 +778,15 @@ async def post_feedback(request: Request) -> Response:
     carrier = Response()
     who = viewer(request, carrier)
     as_json = _wants_json(request)
+    if request.headers.get("authorization") and who.reviewer_kind != "token":
+        return _error_response(
+            request, who, carrier, 401, "the API token is unknown or lacks the write scope",
+            as_json=as_json,
+        )  # fmt: skip
+    store = _ready_or_503(feedback_store, request, who, carrier, as_json=as_json)
+    if isinstance(store, Response):
+        return store
     try:
-        if request.headers.get("authorization") and who.reviewer_kind != "token":
-            return _feedback_error(
-                request, who, carrier, 401, "the API token is unknown or lacks the write scope",
-                as_json,
-            )  # fmt: skip
-        store = feedback_store(request)
         data = await _posted_data(request)
         if who.reviewer_kind != "token":
             security.check_csrf(
@@ -767,12 +800,10 @@ async def post_feedback(request: Request) -> Response:
             store.add, submission, reviewer=who.reviewer, reviewer_kind=who.reviewer_kind
         )
     except security.CsrfError as exc:
-        return _feedback_error(request, who, carrier, 403, str(exc), as_json)
+        return _error_response(request, who, carrier, 403, str(exc), as_json=as_json)
     except (InvalidInput, UnknownWiki) as exc:
         status = 404 if isinstance(exc, UnknownWiki) else 400
-        return _feedback_error(request, who, carrier, status, exc.message, as_json)
-    except ServiceStarting as exc:
-        return _feedback_error(request, who, carrier, 503, exc.message, as_json)
+        return _error_response(request, who, carrier, status, exc.message, as_json=as_json)
     if as_json:
         response: Response = JSONResponse(
             {"feedback": stored.to_json(), "created": created}, status_code=201 if created else 200
@@ -782,14 +813,6 @@ async def post_feedback(request: Request) -> Response:
         response = RedirectResponse(f"{next_url}{sep}saved={stored.verdict}", status_code=303)
     _copy_cookies(carrier, response)
     return security.add_security_headers(response)
-
-
-def _feedback_error(
-    request: Request, who: Viewer, carrier: Response, status: int, message: str, as_json: bool
-) -> Response:
-    if as_json:
-        return _plain_error(status, message)
-    return _error_page(request, who, carrier, status, message)
 
 
 @router.post(URL_REVIEWER)
@@ -825,10 +848,9 @@ async def set_reviewer(request: Request) -> Response:
 async def stats_page(request: Request) -> Response:
     carrier = Response()
     who = viewer(request, carrier)
-    try:
-        store = feedback_store(request)
-    except ServiceStarting as exc:
-        return _error_page(request, who, carrier, 503, exc.message)
+    store = _ready_or_503(feedback_store, request, who, carrier)
+    if isinstance(store, Response):
+        return store
     model = request.query_params.get("model") or None
     all_stats = await run_in_threadpool(store.stats)
     model_names = sorted({s.model for s in all_stats})
