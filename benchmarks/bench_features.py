@@ -315,87 +315,10 @@ def check_with_peer(
 
 
 # --- random edits checked against revscoring (--fuzz) -------------------------------------------
-SNIPPETS = [
-    " lol ",
-    " you are a liar ",
-    " fuck ",
-    "FUCK",
-    " hahaha ",
-    " I ",
-    " İ ",
-    " ı ",
-    "\n\n",
-    "\n",
-    "\r\n",
-    "\r\n\r\n",
-    " \n \n ",
-    "{|",
-    "\n{| class=wikitable\n|-\n| a || b\n|}\n",
-    "<ref>{{cite web|url=http://x.org/a|title=T}}</ref>",
-    "<ref name=x\n\n>",
-    "<div\n\nclass=x>",
-    "x<y\n\nz>w",
-    "''",
-    "'" * 3,
-    "dogs' ",
-    "don't ",
-    "'tis",
-    "[[Link|text]]",
-    "//example.org",
-    "mailto:a@b.c",
-    "&nbsp;",
-    "{{Template|a=1}}",
-    "<!-- c -->",
-    "ΑΣ ",
-    "ς ",
-    "東京abc",
-    "한국어 ",
-    "ſhit ",
-    "\u212a",
-    "2010s",
-    "__TOC__",
-    "well-known",
-    "ass hole",
-    "crack head",
-    "test  edit",
-    "aaaaaaaa",
-    "!!!!!!",
-    "...",
-    "Mr. Smith. Yes.",
-    "(see [[x]].)",
-    "  ",
-    "\t",
-    "\u00a0",
-    "\u200b",
-]
-
-
-def mutate(text: str, rng: random.Random) -> str:
-    """One random edit: insert snippets, delete, move, duplicate, change case or replace."""
-    n = len(text)
-    op = rng.random()
-    if op < 0.35 or n == 0:
-        pos = rng.randrange(n + 1)
-        snippet = "".join(rng.choice(SNIPPETS) for _ in range(rng.randint(1, 3)))
-        return text[:pos] + snippet + text[pos:]
-    start = rng.randrange(n)
-    stop = min(n, start + rng.choice([1, 3, 10, 50, 300, 2000]))
-    if op < 0.55:
-        return text[:start] + text[stop:]
-    if op < 0.7:
-        chunk, rest = text[start:stop], text[:start] + text[stop:]
-        pos = rng.randrange(len(rest) + 1)
-        return rest[:pos] + chunk + rest[pos:]
-    if op < 0.8:
-        return text[:stop] + text[start:stop] + text[stop:]
-    if op < 0.9:
-        return text[:start] + text[start:stop].swapcase() + text[stop:]
-    return text[:start] + rng.choice(SNIPPETS) + text[stop:]
-
-
 def fuzz_lines(lines: list[str], count: int, seed: int) -> list[str]:
     """Randomly edited copies of the records, with wikiscore's values as ``expected``."""
     from wikiscore.features.edit import edit_feature_values
+    from wikiscore.features.mutations import mutate
     from wikiscore.records import revision_from_json
 
     fixture_names = {

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from wikiscore.features.matching import common_prefix_length, common_suffix_length
+from wikiscore.features.mutations import mutate
 from wikiscore.features.wikitext.diff import EditDiff, diff_texts
 from wikiscore.features.wikitext.layout import (
     build_layout,
@@ -243,74 +244,6 @@ def test_naive_segmenter_agrees_with_the_fast_one(parity_records: list[dict[str,
 
 
 # --- random edits of real wikitext ------------------------------------------------------------
-SNIPPETS = [
-    " lol ",
-    " you are a liar ",
-    "FUCK",
-    " I ",
-    " İ ",
-    "\n\n",
-    "\n",
-    "\r\n",
-    "\r\n\r\n",
-    " \n \n ",
-    "{|",
-    "\n{| class=wikitable\n|-\n| a || b\n|}\n",
-    "<ref>{{cite web|url=http://x.org|title=T}}</ref>",
-    "<ref name=x\n\n>",
-    "<div\n\nclass=x>",
-    "x<y\n\nz>w",
-    "''",
-    "'''",
-    "dogs' ",
-    "don't ",
-    "'tis",
-    "[[Link|text]]",
-    "//example.org",
-    "&nbsp;",
-    "{{T|a=1}}",
-    "<!-- c -->",
-    "ΑΣ ",
-    "東京abc",
-    "2010s",
-    "well-known",
-    "ass hole",
-    "aaaaaaaa",
-    "!!!!",
-    "Mr. Smith. Yes.",
-    "(see [[x]].)",
-    "  ",
-    "\t",
-    "\u00a0",
-    "\u200b",
-]
-
-
-def mutate(text: str, rng: random.Random) -> str:
-    n = len(text)
-    op = rng.random()
-    if op < 0.35 or n == 0:
-        pos = rng.randrange(n + 1)
-        return (
-            text[:pos]
-            + "".join(rng.choice(SNIPPETS) for _ in range(rng.randint(1, 3)))
-            + text[pos:]
-        )
-    start = rng.randrange(n)
-    stop = min(n, start + rng.choice([1, 3, 10, 50, 300, 2000]))
-    if op < 0.55:
-        return text[:start] + text[stop:]
-    if op < 0.7:  # move
-        chunk, rest = text[start:stop], text[:start] + text[stop:]
-        pos = rng.randrange(len(rest) + 1)
-        return rest[:pos] + chunk + rest[pos:]
-    if op < 0.8:  # duplicate
-        return text[:stop] + text[start:stop] + text[stop:]
-    if op < 0.9:
-        return text[:start] + text[start:stop].swapcase() + text[stop:]
-    return text[:start] + rng.choice(SNIPPETS) + text[stop:]
-
-
 def edited_pairs(records: list[dict[str, Any]], count: int, seed: int) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     pairs = []

@@ -16,4 +16,5 @@ Modules:
   ``regex_dispatch``: the faster, equivalent first-letter form of a word-list regex.
 * ``wikitext``: tokenizer, segmenter, paragraph layout, the segment-matching diff, the
   difflib stand-in, word counting, and ``TextPair`` (the work shared by one edit's features).
+* ``mutations``: random realistic edits of real text, for parity fuzzing and benchmarks only.
 """
