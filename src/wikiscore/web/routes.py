@@ -670,7 +670,7 @@ async def _review_context(
     svc: PatrolServices, wiki: Any, rev_id: int, model: str, who: Viewer
 ) -> dict[str, Any]:
     client = svc.pool.client(wiki.dbname)
-    revisions = await client.get_revisions([rev_id], user_info=True)
+    revisions = await client.get_revisions([rev_id], user_info=True, lean=True)
     record = revisions.get(rev_id)
     if isinstance(record, WikiscoreError):
         raise record
@@ -680,7 +680,7 @@ async def _review_context(
         raise RevisionNotFound(f"revision {rev_id} was not found on {wiki.dbname}")
     old_size: int | None = 0
     if record.parent_id:
-        parents = await client.get_revisions([record.parent_id])
+        parents = await client.get_revisions([record.parent_id], lean=True)
         parent = parents.get(record.parent_id)
         old_size = None if isinstance(parent, WikiscoreError) or parent is None else parent.size
     row = QueueRow(
@@ -709,7 +709,7 @@ async def _review_context(
             compared = await client.compare(record.parent_id, rev_id)
             diff_html = sanitize_diff_html(compared.html)
         else:
-            with_text = await client.get_revisions([rev_id], content=True)
+            with_text = await client.get_revisions([rev_id], content=True, lean=True)
             created = with_text.get(rev_id)
             if isinstance(created, WikiscoreError):
                 raise created
