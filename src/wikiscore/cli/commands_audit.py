@@ -145,7 +145,9 @@ def audit(
 
 @app.command()
 def cards(
-    out: Path = typer.Option(Path("docs/models"), "--out", help="Directory for cards/audits."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory for cards/audits (default: the checkout's docs/models)."
+    ),
     edit_data: Path | None = typer.Option(
         None, "--edit-data", help=f"Edit models' audit data (default: {EDIT_DATA})."
     ),
@@ -169,6 +171,7 @@ def cards(
     from wikiscore.models.registry import available_models, load_model
 
     root = repo_root()
+    out = out or root / "docs" / "models"
     edit_path = edit_data or (root / EDIT_DATA).resolve()
     user_path = user_data or (root / USER_DATA).resolve()
     specs = available_models()
