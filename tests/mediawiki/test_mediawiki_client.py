@@ -103,8 +103,8 @@ def test_missing_deleted_and_suppressed_revisions_are_per_id_errors(local_wiki, 
         0,
         -3,
     ]
-    for content in (False, True):
-        got, transport = fetch(local_wiki, ids, content=content)
+    for content, lean in ((False, False), (True, False), (False, True), (True, True)):
+        got, transport = fetch(local_wiki, ids, content=content, lean=lean)
         assert isinstance(got[n["never_existed"]], RevisionNotFound)
         assert isinstance(got[n["deleted_page_revision"]], RevisionNotFound)
         assert isinstance(got[0], RevisionNotFound) and isinstance(got[-3], RevisionNotFound)

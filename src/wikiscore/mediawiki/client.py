@@ -9,10 +9,10 @@ the registry: URLs come only from ``Wiki.api_url``).
 
 Revisions are fetched by id in batches of 50 (500 when logged in with ``apihighlimits``) in at
 most two round trips per batch: the revisions (with content if asked), then their parents'
-content together with ``list=users`` for the editors; ``lean=True`` leaves out the properties
-scoring never reads (sha1, tags), which cost the wiki about a tenth of a batch's time. A
-missing, deleted or suppressed revision is an error value for that id only. Revision text is
-cached in the store for good (it is immutable; an hour for local wikis, which may be
+content together with ``list=users`` for the editors; ``lean=True`` (with content) leaves out
+the properties scoring never reads (sha1, tags), which cost the wiki about a tenth of a batch's
+time. A missing, deleted or suppressed revision is an error value for that id only. Revision
+text is cached in the store for good (it is immutable; an hour for local wikis, which may be
 re-created), revision metadata for an hour (tags and deletion status can change), users for
 60 s.
 """
@@ -182,7 +182,8 @@ class MediaWikiClient:
 
         ``content=True`` fills ``text`` and ``parent_text`` ("" for a page creation);
         ``user_info=True`` fills groups, registration and edit count of registered editors;
-        ``lean=True`` leaves ``sha1`` and ``tags`` out (scoring never reads them).
+        ``lean=True`` leaves ``sha1`` and ``tags`` out when fetching content (scoring never reads
+        them; without content they are fetched, as sha1 tells whether the text is deleted).
         A batch the wiki did not answer gives that batch's ids the same error (unreachable,
         timeout …); other batches are unaffected.
         """
@@ -309,7 +310,7 @@ class MediaWikiClient:
             got, bad = parse.parse_revisions_answer(query)
             entries.update(got)
             errors.update(bad)
-        _mark_lean(entries.values(), lean)
+        _mark_lean(entries.values(), lean and content)
         await self._remember_entries(entries.values(), with_text=content, errors=errors)
         return entries, errors
 
@@ -886,7 +887,9 @@ def _revision_ids(rev_ids: Iterable[int]) -> list[int]:
 
 
 def _revision_params(ids: Sequence[int], *, content: bool, lean: bool = False) -> dict[str, Any]:
-    props = parse.LEAN_REVISION_PROPS if lean else parse.REVISION_PROPS
+    # Lean only with content: without it, ``sha1hidden`` is how MediaWiki says the text is
+    # revision-deleted (with content, the main slot says ``texthidden``).
+    props = parse.LEAN_REVISION_PROPS if lean and content else parse.REVISION_PROPS
     params: dict[str, Any] = {
         "action": "query",
         "prop": "revisions",
