@@ -429,9 +429,9 @@ def out_of_fold_raw(
     folds = fold_ids(labels, n_folds, seed)
     n_folds = int(folds.max()) + 1
     oof: list[np.ndarray | None] = [None] * len(users)
+    fit_on = np.array([used_for_fitting(u) for u in users])
     for fold in range(n_folds):
         started = time.monotonic()
-        fit_on = np.array([used_for_fitting(u) for u in users])
         train_idx = np.flatnonzero((folds != fold) & fit_on).tolist()
         test_idx = np.flatnonzero(folds == fold).tolist()
         model = fit_model(
