@@ -21,10 +21,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import multiprocessing
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -40,6 +39,7 @@ from wikiscore.scoring.cache import (
     encode_score,
     score_key,
 )
+from wikiscore.scoring.workers import ProcessPool
 from wikiscore.store import Store
 from wikiscore.wikis import Wiki, WikiRegistry
 
@@ -180,8 +180,11 @@ class Scorer:
         self.cache = TieredCache(tiers)
         self._own_executor = executor is None
         self.processes = processes if executor is None else 0
-        self.executor = executor or self._new_executor(workers)
-        self._workers = workers
+        self.executor = executor or ThreadPoolExecutor(
+            max_workers=max(1, workers), thread_name_prefix="wikiscore-score"
+        )
+        # Worker processes start on first use; one that dies is replaced (see ProcessPool).
+        self.workers = ProcessPool(self.processes) if self.processes > 0 else None
         self.upstream_timeout = upstream_timeout
         self._inflight: dict[str, asyncio.Future[EditScore | WikiscoreError]] = {}
         self._batchers: dict[str, _FetchBatcher] = {}
@@ -191,33 +194,21 @@ class Scorer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._writes: set[asyncio.Future[None]] = set()  # scores being written to the cache
 
-    def _new_executor(self, workers: int) -> Executor:
-        if self.processes > 0:
-            # spawn, not fork: the server process has threads (and an event loop) running.
-            return ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
-            )
-        return ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="wikiscore-score")
-
     async def _cpu(self, model: ServedModel, records: list[Any], explain: bool) -> list[Any]:
         """The CPU step for edit records: in a thread, or split over the worker processes."""
-        loop = asyncio.get_running_loop()
-        if self.processes <= 0:
+        if self.workers is None:
             from wikiscore.scoring.edit import score_edit_records
 
-            return await loop.run_in_executor(
+            return await asyncio.get_running_loop().run_in_executor(
                 self.executor, _score_edits, score_edit_records, records, model.artifact, explain
             )
         parts = min(self.processes, max(1, len(records) // MIN_SPLIT))
         chunks = balanced_chunks(records, parts, weight=_record_weight)
+        workers = self.workers
         done = await asyncio.gather(
             *(
-                loop.run_in_executor(
-                    self.executor,
-                    _score_edits_by_name,
-                    model.spec.name,
-                    [records[i] for i in chunk],
-                    explain,
+                workers.run(
+                    _score_edits_by_name, model.spec.name, [records[i] for i in chunk], explain
                 )
                 for chunk in chunks
             )
@@ -310,10 +301,10 @@ class Scorer:
         """Forget loaded models and the per-wiki model table (next use reloads from disk)."""
         self._models_by_wiki.clear()
         self._artifacts.clear()
-        if self.processes > 0 and self._own_executor:
+        if self.workers is not None:
             # Worker processes hold their own copies: replace them.
-            old, self.executor = self.executor, self._new_executor(self._workers)
-            old.shutdown(wait=False, cancel_futures=True)
+            old, self.workers = self.workers, ProcessPool(self.processes)
+            old.close(finish_running=True)
         try:
             from wikiscore.models import registry as model_registry
         except ImportError:
@@ -584,13 +575,10 @@ class Scorer:
             if isinstance(found, WikiscoreError):
                 return found
             return InvalidInput(f"user {name!r} has no edits to score yet")
-        loop = asyncio.get_running_loop()
         try:
-            if self.processes > 0:
-                return await loop.run_in_executor(
-                    self.executor, _score_user_by_name, served.spec.name, name, edits
-                )
-            return await loop.run_in_executor(
+            if self.workers is not None:
+                return await self.workers.run(_score_user_by_name, served.spec.name, name, edits)
+            return await asyncio.get_running_loop().run_in_executor(
                 self.executor, score_user_edits, name, edits, served.artifact
             )
         except WikiscoreError as exc:
@@ -605,6 +593,8 @@ class Scorer:
         await self.cache.aclose()
         if self._own_executor:
             self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.workers is not None:
+            self.workers.close()
 
 
 # -- helpers ------------------------------------------------------------------------------
