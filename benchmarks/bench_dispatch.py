@@ -1,9 +1,13 @@
-"""Benchmark: handing a batch's records to two worker processes and getting the answers back,
-``concurrent.futures.ProcessPoolExecutor`` next to wikiscore's ``ProcessPool``.
+"""Benchmark: the scoring CPU step's overheads in ``--processes`` mode.
 
-Each round sends two chunks of 25 real revision records (texts and parents' texts, ~250 KB)
-and each worker spends ``--work-ms`` on them, so the difference between the two is the cost of
-moving jobs and answers. Rounds alternate which pool goes first.
+1. Dispatch: two chunks of 25 real revision records (texts and parents' texts) handed to two
+   worker processes that spend ``--work-ms`` on them: ``concurrent.futures.ProcessPoolExecutor``
+   next to wikiscore's ``ProcessPool``; the difference is the cost of moving jobs and answers.
+2. Cache writes: the same 50 records scored for real in two worker processes, while the cache
+   write a batch causes (compressing its 100 texts, SQLite) runs beside it in a thread, or after
+   it (what ``wikiscore.store.background`` arranges).
+
+Rounds alternate which way goes first.
 
     .venv/bin/python benchmarks/bench_dispatch.py
 """
@@ -16,8 +20,10 @@ import json
 import lzma
 import multiprocessing
 import statistics
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+import zlib
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +82,61 @@ async def measure(rounds: int, work_ms: float) -> dict[str, dict[str, float]]:
     }
 
 
+def write_texts(store: Any, texts: list[str], tag: int) -> None:
+    """What the MediaWiki client's background write does with a batch's texts."""
+    packed = {f"{tag}-{i}": zlib.compress(text.encode(), 1) for i, text in enumerate(texts)}
+    store.kv_put_many("revtext", packed, None)
+
+
+async def measure_writes(rounds: int) -> dict[str, dict[str, float]]:
+    from wikiscore.records import revision_from_json
+    from wikiscore.scoring.service import _score_edits_by_name
+    from wikiscore.scoring.workers import ProcessPool
+    from wikiscore.store import Store
+
+    with lzma.open(RECORDS, "rt") as lines:
+        records = [revision_from_json(json.loads(line)) for line in lines][:50]
+    texts = [r.text or "" for r in records] + [r.parent_text or "" for r in records]
+    store = Store(Path(tempfile.mkdtemp(prefix="bench-dispatch-")) / "store.sqlite3")
+    writer = ThreadPoolExecutor(1)
+    pool = ProcessPool(2)
+    loop = asyncio.get_running_loop()
+
+    async def score() -> None:
+        await asyncio.gather(
+            *(
+                pool.run(_score_edits_by_name, "enwiki-editrisk", c, False)
+                for c in (records[:25], records[25:])
+            )
+        )
+
+    times: dict[str, list[float]] = {"write beside the CPU step": [], "write after it": []}
+    try:
+        for _ in range(3):
+            await score()
+        for i in range(rounds):
+            for name in list(times) if i % 2 else list(times)[::-1]:
+                started = time.perf_counter()
+                if name == "write after it":
+                    await score()
+                    elapsed = time.perf_counter() - started
+                    await loop.run_in_executor(writer, write_texts, store, texts, i)
+                else:
+                    write = loop.run_in_executor(writer, write_texts, store, texts, i)
+                    await score()
+                    elapsed = time.perf_counter() - started
+                    await write
+                times[name].append(elapsed * 1000)
+                await asyncio.sleep(0.05)
+    finally:
+        pool.close()
+        writer.shutdown()
+    return {
+        name: {"p50_ms": round(statistics.median(v), 2), "mean_ms": round(statistics.fmean(v), 2)}
+        for name, v in times.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=200)
@@ -86,6 +147,10 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for name, row in results.items():
         print(f"| {name} | {row['p50_ms']} | {row['p90_ms']} | {row['overhead_p50_ms']} |")
+    print("\n| scoring 50 records in two processes | p50 ms | mean ms |")
+    print("|---|---:|---:|")
+    for name, row in asyncio.run(measure_writes(args.rounds // 4)).items():
+        print(f"| {name} | {row['p50_ms']} | {row['mean_ms']} |")
 
 
 if __name__ == "__main__":

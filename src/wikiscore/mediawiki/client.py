@@ -54,6 +54,7 @@ from wikiscore.mediawiki.errors import (
 from wikiscore.mediawiki.parse import CompareResult, RecentChange, RecentChangesPage
 from wikiscore.records import RevisionRecord, UserRecord, format_timestamp
 from wikiscore.store import Store
+from wikiscore.store.background import Foreground
 from wikiscore.wikis import Wiki, WikiRegistry
 
 __all__ = [
@@ -106,6 +107,7 @@ class MediaWikiClient:
         batch_size: int | None = None,
         semaphore: asyncio.Semaphore | None = None,
         gzip: bool | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         """``backoff``: first retry wait in seconds (doubled each time, with jitter).
         ``max_retry_wait``: the longest wait accepted; a Retry-After beyond it fails at once.
@@ -113,6 +115,8 @@ class MediaWikiClient:
         ``WIKISCORE_BOT_USERNAME``/``WIKISCORE_BOT_PASSWORD`` or ``[client]`` in the config.
         ``batch_size``: ids per request (default 50, or 500 with ``apihighlimits``).
         ``gzip``: ask for compressed answers (default: yes, unless the wiki is on loopback).
+        ``foreground``: cache writes wait until its CPU steps are done (see
+        ``wikiscore.store.background``).
         """
         if max_retries < 0 or timeout <= 0:
             raise ConfigError("max_retries must be >= 0 and timeout > 0")
@@ -137,6 +141,7 @@ class MediaWikiClient:
         self._pending: dict[str, dict[str, Any]] = {}
         self._last_write: asyncio.Task[None] | None = None
         self._writes: set[asyncio.Task[None]] = set()
+        self.foreground = foreground
         self._http = httpx.AsyncClient(
             headers={
                 "User-Agent": user_agent or default_user_agent(),
@@ -799,6 +804,8 @@ class MediaWikiClient:
         pack: Callable[[Any], bytes] | None,
         after: asyncio.Task[None] | None,
     ) -> None:
+        if self.foreground is not None:
+            await self.foreground.wait_idle()  # not beside the scoring step
         if after is not None:  # in order: a later value for a key must land last
             await asyncio.wait([after])
         store = self.store

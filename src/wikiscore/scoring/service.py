@@ -41,6 +41,7 @@ from wikiscore.scoring.cache import (
 )
 from wikiscore.scoring.workers import ProcessPool
 from wikiscore.store import Store
+from wikiscore.store.background import Foreground
 from wikiscore.wikis import Wiki, WikiRegistry
 
 if TYPE_CHECKING:
@@ -167,9 +168,12 @@ class Scorer:
         processes: int = 0,
         upstream_timeout: float = 15.0,
         memory_items: int = 100_000,
+        foreground: Foreground | None = None,
     ) -> None:
         """``workers`` threads run the CPU step, or with ``processes`` > 0 that many worker
-        processes (features are pure Python: processes use every core, threads share one)."""
+        processes (features are pure Python: processes use every core, threads share one).
+        ``foreground``: marks the CPU step, so that cache writers given the same object wait
+        for it to end (``wikiscore.store.background``); the scorer's own writes wait too."""
         self.registry = registry
         self.pool = pool
         self.store = store
@@ -185,6 +189,7 @@ class Scorer:
         )
         # Worker processes start on first use; one that dies is replaced (see ProcessPool).
         self.workers = ProcessPool(self.processes) if self.processes > 0 else None
+        self.foreground = foreground or Foreground()
         self.upstream_timeout = upstream_timeout
         self._inflight: dict[str, asyncio.Future[EditScore | WikiscoreError]] = {}
         self._batchers: dict[str, _FetchBatcher] = {}
@@ -452,6 +457,7 @@ class Scorer:
         then retire their in-flight futures."""
         try:
             await asyncio.sleep(0)  # let the answers go out first
+            await self.foreground.wait_idle()  # and another request's CPU step end
             encoded: dict[str, bytes] = {}
             for key, score, plain in scores:
                 if plain:
@@ -522,7 +528,8 @@ class Scorer:
         self, model: ServedModel, records: list[RevisionRecord], *, explain: bool
     ) -> list[EditScore | WikiscoreError]:
         started = time.perf_counter()
-        scores = await self._cpu(model, records, explain)
+        with self.foreground.busy():
+            scores = await self._cpu(model, records, explain)
         metrics.CPU_SECONDS.labels(model.spec.name).observe(time.perf_counter() - started)
         return scores
 
@@ -576,11 +583,14 @@ class Scorer:
                 return found
             return InvalidInput(f"user {name!r} has no edits to score yet")
         try:
-            if self.workers is not None:
-                return await self.workers.run(_score_user_by_name, served.spec.name, name, edits)
-            return await asyncio.get_running_loop().run_in_executor(
-                self.executor, score_user_edits, name, edits, served.artifact
-            )
+            with self.foreground.busy():
+                if self.workers is not None:
+                    return await self.workers.run(
+                        _score_user_by_name, served.spec.name, name, edits
+                    )
+                return await asyncio.get_running_loop().run_in_executor(
+                    self.executor, score_user_edits, name, edits, served.artifact
+                )
         except WikiscoreError as exc:
             return exc
         except Exception as exc:  # a bug in the CPU step: logged, answered as an error value

@@ -27,6 +27,7 @@ from wikiscore.serve.protection import GuardMiddleware
 from wikiscore.serve.settings import ServeSettings
 from wikiscore.serve.state import ServiceState
 from wikiscore.store import Store
+from wikiscore.store.background import Foreground
 from wikiscore.web import routes as patrol
 from wikiscore.wikis import WikiRegistry, default_registry
 
@@ -96,13 +97,16 @@ async def _start(state: ServiceState) -> dict[str, Any]:
         state.store = owned["store"] = Store(store_path())
         await asyncio.to_thread(state.store.kv_purge_expired)
     if state.scorer is None:
+        foreground = Foreground()  # the scorer's CPU step, which cache writes stay out of
         if state.pool is None:
             try:
                 from wikiscore.mediawiki.client import ClientPool
             except ImportError as exc:
                 state.problems.append(f"the MediaWiki client is not available ({exc})")
             else:
-                state.pool = owned["pool"] = ClientPool(state.registry, store=state.store)
+                state.pool = owned["pool"] = ClientPool(
+                    state.registry, store=state.store, foreground=foreground
+                )
         if state.pool is not None:
             from wikiscore.scoring.service import Scorer
 
@@ -115,6 +119,7 @@ async def _start(state: ServiceState) -> dict[str, Any]:
                 workers=settings.workers,
                 processes=settings.processes,
                 upstream_timeout=settings.upstream_timeout,
+                foreground=foreground,
             )
     if state.scorer is not None and settings.warm_up:
         state.models_loaded = await state.scorer.warm_up()
