@@ -147,10 +147,20 @@ class TieredCache:
             metrics.CACHE_LOOKUPS.labels(tier="all", result="miss").inc(len(remaining))
         return found
 
-    async def put_many(self, items: Mapping[str, bytes], ttl: float | None = None) -> None:
+    async def put_many(
+        self,
+        items: Mapping[str, bytes],
+        ttl: float | None = None,
+        *,
+        only: ScoreCache | None = None,
+        skip: ScoreCache | None = None,
+    ) -> None:
+        """Put into every tier, or ``only`` one of them, or all but ``skip``."""
         if not items:
             return
         for tier in self.tiers:
+            if (only is not None and tier is not only) or tier is skip:
+                continue
             await self._safe_put(tier, items, ttl if ttl is not None else self.ttl)
 
     async def _safe_put(

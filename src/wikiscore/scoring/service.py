@@ -454,16 +454,18 @@ class Scorer:
         inflight: list[tuple[str, asyncio.Future[Any]]],
     ) -> None:
         """Encode scores and put them in the cache, after the waiting requests were answered;
-        then retire their in-flight futures."""
+        then retire their in-flight futures. The memory tier gets them at once (repeat requests
+        are answered from it); the store and Redis after any CPU step in progress."""
         try:
             await asyncio.sleep(0)  # let the answers go out first
-            await self.foreground.wait_idle()  # and another request's CPU step end
             encoded: dict[str, bytes] = {}
             for key, score, plain in scores:
                 if plain:
                     score = dataclasses.replace(score, contributions=None, reasons=None)
                 encoded[key] = encode_score(score)
-            await self.cache.put_many(encoded)
+            await self.cache.put_many(encoded, only=self.memory)
+            await self.foreground.wait_idle()
+            await self.cache.put_many(encoded, skip=self.memory)
         finally:
             for key, future in inflight:
                 if self._inflight.get(key) is future:
