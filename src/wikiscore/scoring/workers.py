@@ -10,7 +10,7 @@ job fails until the server restarts; and it hands each job to a worker through a
 thread and a queue-feeder thread, and each answer back through the management thread, each hop
 waiting for the GIL. Here the event loop writes the job to an idle worker's socket and reads the
 answer as it arrives (non-blocking): no helper threads. Two 25-record chunks with 5 ms of work
-each took 9.7 ms there and 7.5 ms here (p50, ``benchmarks/bench_dispatch.py``). Messages are
+each took 9.9 ms there and 8.3 ms here (p50, ``benchmarks/bench_dispatch.py``). Messages are
 framed as ``multiprocessing.Connection`` frames them, so the worker side is a plain blocking
 ``Connection``.
 
