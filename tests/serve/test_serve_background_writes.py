@@ -46,3 +46,25 @@ def test_a_write_waits_at_most_max_wait_under_constant_load() -> None:
         assert 0.14 <= waited < 1.0
 
     asyncio.run(main())
+
+
+def test_a_write_scheduled_just_before_the_step_starts_still_waits_for_it() -> None:
+    """A fetch schedules its cache writes while it finishes; the CPU step that scores what it
+    fetched marks itself busy a moment later."""
+
+    async def main() -> None:
+        foreground = Foreground()
+
+        async def cpu_step() -> None:
+            await asyncio.sleep(0.001)  # the fetch's last steps
+            with foreground.busy():
+                await asyncio.sleep(0.3)
+
+        write = asyncio.ensure_future(foreground.wait_idle(max_wait=5))
+        step = asyncio.ensure_future(cpu_step())
+        await asyncio.sleep(0.15)
+        assert not write.done()
+        await step
+        await asyncio.wait_for(write, 1)
+
+    asyncio.run(main())
