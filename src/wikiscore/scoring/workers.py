@@ -259,4 +259,16 @@ class ProcessPool:
         if self._queue and not self._closed:
             # Jobs are waiting and a worker is missing: start it now.
             self._starting = asyncio.ensure_future(self._start_missing())
-            self._starting.add_done_callback(lambda _: self._dispatch())
+            self._starting.add_done_callback(self._started)
+
+    def _started(self, task: asyncio.Task[None]) -> None:
+        problem = None if task.cancelled() else task.exception()
+        if problem is not None and not self._workers:
+            # No worker is left and none could be started: waiting jobs fail now, not never.
+            error = WorkerCrashed(f"no scoring process could be started: {problem!r}")
+            while self._queue:
+                job = self._queue.popleft()
+                if not job.future.done():
+                    job.future.set_exception(error)
+            return
+        self._dispatch()
