@@ -53,6 +53,31 @@ def test_jobs_answers_errors_and_a_dead_worker(loop_name: str) -> None:
     run_on(loop_name, main)
 
 
+def test_jobs_fail_rather_than_wait_when_no_worker_can_be_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def main() -> None:
+        pool = ProcessPool(1)
+        try:
+            await pool.run(abs, 0)  # the one worker is up
+
+            async def cannot_start() -> None:
+                raise OSError("out of processes")
+
+            monkeypatch.setattr(pool, "_start_missing", cannot_start)
+            dying = asyncio.ensure_future(pool.run(os._exit, 3))
+            await asyncio.sleep(0)
+            waiting = asyncio.ensure_future(pool.run(abs, -1))  # queued behind it
+            with pytest.raises(WorkerCrashed, match="exit code 3"):
+                await dying
+            with pytest.raises(WorkerCrashed, match="could be started"):
+                await asyncio.wait_for(waiting, 5)
+        finally:
+            pool.close()
+
+    run_on("asyncio", main)
+
+
 def test_a_closed_pool_refuses_work() -> None:
     async def main() -> None:
         pool = ProcessPool(1)
