@@ -14,7 +14,7 @@ def test_waits_only_while_a_cpu_step_runs() -> None:
         foreground = Foreground()
         started = time.perf_counter()
         await foreground.wait_idle()
-        assert time.perf_counter() - started < 0.05  # idle: no wait
+        assert time.perf_counter() - started < 0.2  # idle: no wait (but the settle)
 
         async def cpu_step(seconds: float) -> None:
             with foreground.busy():
