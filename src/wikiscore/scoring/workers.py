@@ -25,6 +25,7 @@ import contextlib
 import functools
 import multiprocessing
 import pickle
+import signal
 import socket
 import struct
 from collections.abc import Callable
@@ -41,7 +42,9 @@ class WorkerCrashed(RuntimeError):
 
 
 def _serve_jobs(conn: Connection) -> None:
-    """Worker side: answer jobs until the pipe closes."""
+    """Worker side: answer jobs until the socket closes."""
+    # Ctrl-C reaches the whole process group; the server shuts down and then closes the socket.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             job = conn.recv_bytes()
