@@ -107,6 +107,20 @@ def test_a_pool_replaced_while_serving_finishes_the_jobs_it_runs() -> None:
     run_on("uvloop", main)
 
 
+def test_a_job_left_to_finish_fails_if_its_worker_dies() -> None:
+    async def main() -> None:
+        pool = ProcessPool(1)
+        pid = await pool.run(os.getpid)
+        running = asyncio.ensure_future(pool.run(time.sleep, 5))
+        await asyncio.sleep(0.1)
+        pool.close(finish_running=True)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(WorkerCrashed):
+            await asyncio.wait_for(running, 3)
+
+    run_on("asyncio", main)
+
+
 def test_the_service_scores_on_after_a_worker_is_killed(
     testwiki_registry: Any, local_wiki: Any, tmp_path: Path
 ) -> None:

@@ -246,7 +246,13 @@ class ProcessPool:
     def _replace(self, worker: _Worker) -> None:
         """A worker's socket closed: fail its job; the next ``run`` starts another."""
         if self._closed:
-            return  # ``close`` stops the processes
+            # ``close`` stops the processes; a worker left to finish its job died doing it.
+            if worker in self._finishing:
+                self._finishing.remove(worker)
+            if worker.job is not None and not worker.job.done():
+                worker.job.set_exception(WorkerCrashed("the scoring process died"))
+            worker.job = None
+            return
         _end(worker)
         if worker.process.is_alive():
             worker.process.kill()
