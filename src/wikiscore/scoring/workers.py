@@ -172,10 +172,7 @@ class ProcessPool:
         if self._closed:
             return
         self._closed = True
-        while self._queue:
-            job = self._queue.popleft()
-            if not job.future.done():
-                job.future.set_exception(RuntimeError("the process pool was closed"))
+        self._fail_waiting(RuntimeError("the process pool was closed"))
         workers, self._workers, self._idle = self._workers, [], []
         stopping = []
         for worker in workers:
@@ -274,10 +271,12 @@ class ProcessPool:
         problem = None if task.cancelled() else task.exception()
         if problem is not None and not self._workers:
             # No worker is left and none could be started: waiting jobs fail now, not never.
-            error = WorkerCrashed(f"no scoring process could be started: {problem!r}")
-            while self._queue:
-                job = self._queue.popleft()
-                if not job.future.done():
-                    job.future.set_exception(error)
+            self._fail_waiting(WorkerCrashed(f"no scoring process could be started: {problem!r}"))
             return
         self._dispatch()
+
+    def _fail_waiting(self, error: Exception) -> None:
+        while self._queue:
+            job = self._queue.popleft()
+            if not job.future.done():
+                job.future.set_exception(error)
