@@ -31,6 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 RECORDS = REPO / "tests" / "fixtures" / "features" / "editfeatures_parity.jsonl.xz"
 
 
+def batch_records() -> list[Any]:
+    """The first 50 records of the parity fixture (real edits, texts and parents' texts)."""
+    from wikiscore.records import revision_from_json
+
+    with lzma.open(RECORDS, "rt") as lines:
+        return [revision_from_json(json.loads(line)) for line in lines][:50]
+
+
 def busy(records: list[Any], work_seconds: float) -> list[int]:
     """Worker side: ``work_seconds`` of CPU, then a small answer per record."""
     started = time.perf_counter()
@@ -40,11 +48,9 @@ def busy(records: list[Any], work_seconds: float) -> list[int]:
 
 
 async def measure(rounds: int, work_ms: float) -> dict[str, dict[str, float]]:
-    from wikiscore.records import revision_from_json
     from wikiscore.scoring.workers import ProcessPool
 
-    with lzma.open(RECORDS, "rt") as lines:
-        records = [revision_from_json(json.loads(line)) for line in lines][:50]
+    records = batch_records()
     chunks = (records[:25], records[25:])
     work = work_ms / 1000
     executor = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
@@ -89,13 +95,11 @@ def write_texts(store: Any, texts: list[str], tag: int) -> None:
 
 
 async def measure_writes(rounds: int) -> dict[str, dict[str, float]]:
-    from wikiscore.records import revision_from_json
     from wikiscore.scoring.service import _score_edits_by_name
     from wikiscore.scoring.workers import ProcessPool
     from wikiscore.store import Store
 
-    with lzma.open(RECORDS, "rt") as lines:
-        records = [revision_from_json(json.loads(line)) for line in lines][:50]
+    records = batch_records()
     texts = [r.text or "" for r in records] + [r.parent_text or "" for r in records]
     store = Store(Path(tempfile.mkdtemp(prefix="bench-dispatch-")) / "store.sqlite3")
     writer = ThreadPoolExecutor(1)

@@ -3,10 +3,10 @@
 Owns ``Foreground``, one per service (one event loop): the scoring service marks its CPU step
 with ``foreground.busy()``, and background writers given the same object (the MediaWiki
 clients' revision and user caches, the score cache) ``await foreground.wait_idle()`` before
-they start. On a two-core machine a batch's cache write
-(compressing 50 texts, then SQLite) running beside two scoring processes made the CPU step
-about 5 ms longer (``benchmarks/bench_dispatch.py``); started after it, the write
-overlaps the next request's wait for the wiki instead. A writer never waits longer than
+they start. On a two-core machine a batch's cache write (compressing its texts, then SQLite)
+running beside two scoring processes made the CPU step about 4.5 ms longer
+(``benchmarks/bench_dispatch.py``); started after it, the write overlaps the next request's
+wait for the wiki instead. A writer never waits longer than
 ``max_wait``, so under constant load writes are late, not lost; until they land, the writers
 serve their values from memory.
 
