@@ -620,14 +620,14 @@ class MediaWikiClient:
 
     async def _attempt(self, params: dict[str, Any], *, post: bool) -> dict[str, Any]:
         url = self.wiki.api_url
-        use_post = post or len(str(httpx.URL(url, params=params))) > _MAX_GET_URL
+        get_url = None if post else httpx.URL(url, params=params)  # built once: reused below
         async with self._semaphore:
             self.requests_made += 1
             try:
-                if use_post:
+                if get_url is None or len(str(get_url)) > _MAX_GET_URL:
                     response = await self._http.post(url, data=params)
                 else:
-                    response = await self._http.get(url, params=params)
+                    response = await self._http.get(get_url)
             except httpx.TimeoutException as exc:
                 raise _Retry(
                     UpstreamTimeout(

@@ -11,6 +11,7 @@ Must not extract features from revisions (that is ``wikiscore.features``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -45,6 +46,7 @@ EDIT_FEATURES: tuple[str, ...] = (
 _SET_ARG = re.compile(r"\{([^{}]*)\}")
 
 
+@functools.lru_cache(maxsize=4096)  # a few dozen names, looked up for every scored record
 def canonical_feature_name(name: str) -> str:
     """A feature name with set arguments normalised (order and spacing of ``{'bot', 'sysop'}``).
 
