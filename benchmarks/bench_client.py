@@ -30,6 +30,7 @@ import httpx
 
 from wikiscore.localwiki.server import start_wiki, stop_wiki
 from wikiscore.mediawiki.client import MediaWikiClient
+from wikiscore.mediawiki.transport import wiki_transport
 from wikiscore.records import RevisionRecord
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,10 +40,10 @@ DEFAULT_SOURCE = (
 
 
 class TimingTransport(httpx.AsyncBaseTransport):
-    """The real transport; records each request's time to the response headers."""
+    """The client's own transport; records each request's time to the response headers."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        self.inner = wiki_transport()
         self.latencies: list[float] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

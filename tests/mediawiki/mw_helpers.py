@@ -9,6 +9,7 @@ import httpx
 
 from wikiscore.localwiki.server import LocalWiki
 from wikiscore.mediawiki.client import MediaWikiClient
+from wikiscore.mediawiki.transport import wiki_transport
 
 #: Faults are injected only for clients whose User-Agent contains this (other tests unaffected).
 FAULT_AGENT = "wikiscore-fault-test"
@@ -21,7 +22,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        self.inner = wiki_transport()  # the transport clients use by default
         self.requests: list[httpx.Request] = []
         self.in_flight = 0
         self.max_in_flight = 0

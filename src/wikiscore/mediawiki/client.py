@@ -52,6 +52,7 @@ from wikiscore.mediawiki.errors import (
     WikiUnreachable,
 )
 from wikiscore.mediawiki.parse import CompareResult, RecentChange, RecentChangesPage
+from wikiscore.mediawiki.transport import wiki_transport
 from wikiscore.records import RevisionRecord, UserRecord, format_timestamp
 from wikiscore.store import Store
 from wikiscore.store.background import Foreground
@@ -149,7 +150,7 @@ class MediaWikiClient:
             },
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
-            transport=transport,
+            transport=transport or wiki_transport(),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -251,8 +252,10 @@ class MediaWikiClient:
     ) -> tuple[dict[int, dict[str, Any]], dict[int, MediaWikiError]]:
         """Entries (with ``text`` when ``content``) from the cache, else from the wiki. A lean
         cached entry serves lean requests only."""
-        meta = await self._cache_get(self._ns("revmeta"), [str(i) for i in ids])
-        texts = await self._cache_get(self._ns("revtext"), [str(i) for i in ids]) if content else {}
+        keys = [str(i) for i in ids]
+        meta, texts = await self._cache_get_each(
+            (self._ns("revmeta"), keys), (self._ns("revtext"), keys if content else [])
+        )
         entries: dict[int, dict[str, Any]] = {}
         errors: dict[int, MediaWikiError] = {}
         need_full, need_meta = [], []
@@ -323,18 +326,21 @@ class MediaWikiClient:
         self, parent_ids: list[int], names: list[str], *, lean: bool = False
     ) -> tuple[dict[int, str | MediaWikiError], dict[str, dict[str, Any] | MediaWikiError]]:
         """Parents' text and users' info, from the cache or in ONE combined query per batch."""
-        texts_cached = await self._cache_get(self._ns("revtext"), [str(i) for i in parent_ids])
+        keys = [str(i) for i in parent_ids]
+        # A parent's metadata is looked up with its text (one trip to the store): it says
+        # whether a text that is not cached is deleted.
+        texts_cached, users_cached, metas = await self._cache_get_each(
+            (self._ns("revtext"), keys), (self._ns("user"), names), (self._ns("revmeta"), keys)
+        )
         parent_texts: dict[int, str | MediaWikiError] = {
             int(k): _unpack_text(v) for k, v in texts_cached.items()
         }
-        users_cached = await self._cache_get(self._ns("user"), names)
         users: dict[str, dict[str, Any] | MediaWikiError] = {
             k: json.loads(v) for k, v in users_cached.items()
         }
-        missing_text = [str(i) for i in parent_ids if i not in parent_texts]
-        for key, value in (await self._cache_get(self._ns("revmeta"), missing_text)).items():
+        for key, value in metas.items():
             deleted = _deleted_marker(value)
-            if deleted is not None:
+            if deleted is not None and int(key) not in parent_texts:
                 parent_texts[int(key)] = deleted
         need_parents = [i for i in parent_ids if i not in parent_texts]
         need_users = [n for n in names if n not in users]
@@ -769,13 +775,24 @@ class MediaWikiClient:
 
     async def _cache_get(self, namespace: str, keys: list[str]) -> dict[str, Any]:
         """Cached values (bytes; a text not yet written is still a str: see ``_unpack_text``)."""
-        if self.store is None or not keys:
-            return {}
-        pending = self._pending.get(namespace) or {}
-        found = {key: pending[key] for key in keys if key in pending}
-        rest = [key for key in keys if key not in found] if found else keys
-        if rest:
-            found.update(await asyncio.to_thread(self.store.kv_get_many, namespace, rest))
+        return (await self._cache_get_each((namespace, keys)))[0]
+
+    async def _cache_get_each(self, *lookups: tuple[str, list[str]]) -> list[dict[str, Any]]:
+        """``_cache_get`` for several (namespace, keys), in one trip to the store's thread
+        (each trip costs more than the lookups themselves)."""
+        found: list[dict[str, Any]] = []
+        rest: list[tuple[str, list[str]]] = []
+        for namespace, keys in lookups:
+            pending = self._pending.get(namespace) or {}
+            found.append({key: pending[key] for key in keys if key in pending})
+            rest.append((namespace, [key for key in keys if key not in found[-1]]))
+        store = self.store
+        if store is not None and any(keys for _, keys in rest):
+            stored = await asyncio.to_thread(
+                lambda: [store.kv_get_many(ns, keys) if keys else {} for ns, keys in rest]
+            )
+            for values, more in zip(found, stored, strict=True):
+                values.update(more)
         return found
 
     async def _cache_put(
