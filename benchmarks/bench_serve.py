@@ -367,7 +367,8 @@ def main() -> None:
             timed_get(http, f"{base}/v3/scores/{WIKI}/{rev_id}/editrisk")
         results["batch_50"]["fifty_single_requests_ms"] = ms(time.perf_counter() - started)
 
-        all_ids = list(range(1, max(fresh + cold_singles + cold_batches[-1]) + 1))
+        made = [*fresh, *cold_singles, *(r for batch in cold_batches for r in batch)]
+        all_ids = list(range(1, max(made) + 1))
         results["load"] = []
         for clients in (1, 8, 32):
             print(f"{clients} concurrent clients for {args.duration:g} s ...", file=sys.stderr)
@@ -457,7 +458,7 @@ def report(results: dict[str, Any]) -> None:
     for key, what in CASES:
         batch = results[f"batch_50{key}"]
         print(
-            f"\n50-revision batch, {what}s, median of {batch['batches']}: {batch['batch_ms']} ms "
+            f"\n50-revision batch ({what}), median of {batch['batches']}: {batch['batch_ms']} ms "
             f"(each: {batch['batch_ms_each']}; upstream fetch "
             f"{batch['of_which_upstream_fetch_ms']} ms, CPU {batch['of_which_cpu_ms']} ms); "
             f"its two round trips, plain HTTP: {batch['same_two_round_trips_plain_http_ms']} ms"
