@@ -518,6 +518,9 @@ def report(results: dict[str, Any]) -> None:
         ("cached p99 <= 10 ms", cached["p99_ms"] <= 10, f"{cached['p99_ms']} ms"),
         ("zero errors at 32 concurrent clients", errors_32 == 0, str(errors_32)),
     ]
+    delay = (results.get("settings") or {}).get("wiki_delay_ms") or 0
+    if delay:
+        print(f"\nThe wiki was held {delay:g} ms a request: the goals are set for no delay.")
     print("\n| goal | measured | met |")
     print("|---|---:|---|")
     for name, met, value in goals:
