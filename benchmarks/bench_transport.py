@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,8 +29,9 @@ from wikiscore.mediawiki.client import MediaWikiClient
 from wikiscore.mediawiki.transport import wiki_transport
 from wikiscore.wikis import Wiki
 
-REPO = Path(__file__).resolve().parent.parent
-HISTORY = REPO / "tests" / "fixtures" / "wiki" / "history.xml"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serve import HISTORY, summary  # beside this script: the scripts are not a package
+
 TRANSPORTS = {"httpx": httpx.AsyncHTTPTransport, "aiohttp (wiki_transport)": wiki_transport}
 
 
@@ -65,22 +67,23 @@ def main() -> None:
         rev_ids = list(range(2, 2 + args.revisions))
         times: dict[str, list[float]] = {name: [] for name in TRANSPORTS}
         cpu: dict[str, list[float]] = {name: [] for name in TRANSPORTS}
+        requests: dict[str, float] = {}
         for round_ in range(args.rounds):
             order = list(TRANSPORTS) if round_ % 2 == 0 else list(reversed(TRANSPORTS))
             for name in order:
-                elapsed, cpu_each, requests = asyncio.run(fetch_each(wiki, rev_ids, name))
+                elapsed, cpu_each, requests[name] = asyncio.run(fetch_each(wiki, rev_ids, name))
                 times[name] += elapsed
                 cpu[name].append(cpu_each)
     finally:
         stop_wiki(home / "wiki")
     report: dict[str, Any] = {}
     for name in TRANSPORTS:
-        ordered = sorted(times[name])
+        wall = summary(times[name])
         report[name] = {
-            "fetches": len(ordered),
-            "requests_per_fetch": round(requests, 2),
-            "p50_ms": round(1000 * statistics.median(ordered), 2),
-            "p99_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
+            "fetches": wall["n"],
+            "requests_per_fetch": round(requests[name], 2),
+            "p50_ms": wall["p50_ms"],
+            "p99_ms": wall["p99_ms"],
             "cpu_ms_per_fetch": round(1000 * statistics.median(cpu[name]), 2),
         }
     first, second = (report[name] for name in TRANSPORTS)
